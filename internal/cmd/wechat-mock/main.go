@@ -1,0 +1,229 @@
+// Command wechat-mock serves the mock WeChat Official Account tag API of
+// internal/mockwechat over HTTP, for the demo and for acceptance tests run
+// from a Makefile. Point the provider's base URL at the address it prints
+// and use the app id and secret it was started with.
+//
+// Usage:
+//
+//	wechat-mock [-addr 127.0.0.1:8099] [-app-id ID] [-app-secret SECRET]
+//	            [-followers OPENID,...] [-generate-followers N [-seed S]]
+//	            [-tags NAME,...] [-ready-file PATH] [-allow-remote]
+//
+// -addr 127.0.0.1:0 picks a free port; with -ready-file the base URL (e.g.
+// http://127.0.0.1:41234, no newline) is written to PATH once the mock
+// listens, and removed when it stops. -tags creates tags in order, with ids
+// 100, 101, ... Followers are those of -followers, then -generate-followers
+// deterministic openids.
+//
+// The admin API under /_mock/ (no token needed) inspects and changes the
+// account: GET /_mock/state, /_mock/calls, /_mock/followers; POST
+// /_mock/tags/create, /_mock/tags/rename, /_mock/tags/delete,
+// /_mock/users/tag, /_mock/users/untag, /_mock/followers,
+// /_mock/calls/reset, /_mock/tokens/issue, /_mock/tokens/expire,
+// /_mock/fail. See the mockwechat package for the request bodies.
+//
+// The mock refuses a non-loopback -addr unless -allow-remote is given: it
+// has no security of its own. It logs one line per request to stderr
+// (method, path, HTTP status, errcode, duration), never the query string,
+// which carries access tokens and the app secret. SIGINT or SIGTERM stops
+// it gracefully.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "wechat-mock:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("wechat-mock", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: wechat-mock [flags]\n\n"+
+			"Serves a mock of the WeChat Official Account user tag API on a loopback address.\n"+
+			"Inspect and change the account through the admin API under /_mock/ (e.g. GET /_mock/state).\n\n")
+		fs.PrintDefaults()
+	}
+	addr := fs.String("addr", "127.0.0.1:8099", "listen `address`; port 0 picks a free port")
+	allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback -addr (the mock accepts any caller)")
+	appID := fs.String("app-id", "wx1234567890abcdef", "AppID the token endpoints accept")
+	appSecret := fs.String("app-secret", "5f3c8a1e9b7d4c2f6a0e1b8d7c3f9a24", "AppSecret the token endpoints accept")
+	followers := fs.String("followers", "", "comma-separated `openids` of the account's followers")
+	generate := fs.Int("generate-followers", 0, "add `N` generated openids to the followers")
+	seed := fs.Int64("seed", 1, "seed for -generate-followers; the same seed gives the same openids")
+	tags := fs.String("tags", "", "comma-separated `names` of tags that exist at start (ids 100, 101, ...)")
+	readyFile := fs.String("ready-file", "", "once listening, write the base URL to `path` (removed on exit)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q; see -h", fs.Args())
+	}
+	if *generate < 0 {
+		return fmt.Errorf("-generate-followers %d: want 0 or more", *generate)
+	}
+	if !*allowRemote {
+		if err := requireLoopback(*addr); err != nil {
+			return err
+		}
+	}
+
+	srv := mockwechat.New(mockwechat.Config{
+		AppID:     *appID,
+		AppSecret: *appSecret,
+		Followers: append(splitList(*followers), mockwechat.GenerateOpenIDs(*generate, *seed)...),
+	})
+	for _, name := range splitList(*tags) {
+		if _, err := srv.CreateTag(name); err != nil {
+			return fmt.Errorf("-tags: %w", err)
+		}
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	if *readyFile != "" {
+		if err := writeFileAtomic(*readyFile, base); err != nil {
+			ln.Close()
+			return err
+		}
+		defer os.Remove(*readyFile)
+	}
+	fmt.Fprintf(stdout, "wechat-mock listening on %s\n  app id:    %s\n  followers: %d\n  admin:     %s/_mock/state\n",
+		base, *appID, len(srv.Followers()), base)
+
+	hs := &http.Server{
+		Handler:           logRequests(srv, log.New(stderr, "wechat-mock: ", log.LstdFlags)),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return hs.Shutdown(shutdownCtx)
+}
+
+func requireLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("-addr %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("-addr %q is not a loopback address; the mock accepts any caller, so pass -allow-remote to serve it there anyway", addr)
+}
+
+func splitList(s string) []string {
+	var items []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
+}
+
+// writeFileAtomic writes through a temporary file and a rename, so that a
+// Makefile polling for the file never reads half a URL.
+func writeFileAtomic(path, content string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".wechat-mock-ready-*")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.WriteString(content)
+	if closeErr := tmp.Close(); err == nil {
+		err = closeErr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+// logRequests logs each request's method, path, status, errcode and
+// duration. r.URL.Path only: the query carries tokens and secrets.
+func logRequests(next http.Handler, logger *log.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		began := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		logger.Printf("%s %s status=%d errcode=%s %v",
+			r.Method, r.URL.Path, rec.status, rec.errcode(), time.Since(began).Round(time.Microsecond))
+	})
+}
+
+// statusRecorder keeps the status and the start of the body, where the
+// mock's error bodies put their errcode.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	head   []byte
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if room := 32 - len(r.head); room > 0 {
+		r.head = append(r.head, b[:min(room, len(b))]...)
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// errcode is the body's errcode; "0" for other 200 answers, since success
+// bodies may omit it, and "-" for non-API failures.
+func (r *statusRecorder) errcode() string {
+	if rest, ok := strings.CutPrefix(string(r.head), `{"errcode":`); ok {
+		if code, _, _ := strings.Cut(rest, ","); isInt(code) {
+			return code
+		}
+	}
+	if r.status == http.StatusOK {
+		return "0"
+	}
+	return "-"
+}
+
+func isInt(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
+}

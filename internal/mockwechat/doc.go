@@ -1,0 +1,115 @@
+// Package mockwechat is an in-memory fake of the WeChat Official Account user
+// tag API (https://api.weixin.qq.com), written from the official pages and
+// a facts sheet gathered from public SDKs, independently of the provider's
+// API client, so that tests exercising one against the other compare two
+// readings of the documentation rather than one reading with itself.
+//
+// A *Server is an http.Handler. It serves the token endpoints
+// (/cgi-bin/token, /cgi-bin/stable_token), the eight tag endpoints under
+// /cgi-bin/, and an admin API under /_mock/ for a mock running as its own
+// process (see internal/cmd/wechat-mock). Go code changes the account
+// out of band with methods such as CreateTag and TagUser, as another
+// administrator would, and inspects it with Tags, UserTags and Calls.
+//
+// # Wire format
+//
+// Every API answer is HTTP 200 with Content-Type "application/json;
+// charset=utf-8"; errors are {"errcode":N,"errmsg":"<text> rid: <id>"} where
+// the request id is three dash-separated groups of eight hex digits, the
+// first being the Unix time, as the real service does. Names are not
+// HTML-escaped. Unknown paths get HTTP 404 with {"error":"..."}; they are not
+// API paths and are not counted by Calls.
+//
+// Checks run in this order on every API request: an error queued by
+// FailNext, the HTTP method (43001 "require GET method" / 43002 "require
+// POST method"), the access token (tag endpoints only), the body (44002 when
+// empty, 47001 when it is not JSON of the expected shape, e.g. a tag id sent
+// as a string, or is over 1 MiB), then the endpoint's own rules. Unknown JSON fields are
+// ignored; a missing field reads as its zero value (a tags/update without an
+// id names tag 0, a system tag, so it fails with 45058).
+//
+// # Choices where the documentation is silent or uncertain
+//
+// Tokens:
+//   - Tokens are "86_" followed by 154 random characters of [A-Za-z0-9_-]
+//     (157 in all, the length seen in the wild, below the 512 allowed).
+//   - Tag endpoints answer 41001 when access_token is missing, 40014 when it
+//     cannot be a token (over 512 characters, or a character outside
+//     [A-Za-z0-9_-]), 40001 when it was never issued, 42001 when it has
+//     expired (its lifetime passed, or ExpireTokens was called), and 40001
+//     when it was replaced and is past its grace period or was revoked by a
+//     stable_token force_refresh. Expiry is checked before replacement.
+//   - /cgi-bin/token checks grant_type (40002), appid present (41002),
+//     secret present (41004), appid (40013), secret (40125), then the daily
+//     quota of 2,000 issued tokens (45009). Refused calls do not use quota.
+//     Every issued token replaces the previous /cgi-bin/token token, which
+//     keeps working for Config.TokenGracePeriod (a negative period: not at
+//     all). Tokens from IssueAccessToken and stable_token are never replaced
+//     by /cgi-bin/token, and the other way round.
+//   - Quota days run midnight to midnight China Standard Time (UTC+8).
+//   - /cgi-bin/stable_token takes the same credential checks, then allows
+//     10,000 calls a minute (45011 beyond). Without force_refresh it returns
+//     the current stable token with its remaining whole seconds, or mints a
+//     new one when fewer than 300 s remain (the old one stays valid until it
+//     expires), so expires_in is at least 300 whenever TokenLifetime is.
+//     force_refresh=true revokes the current stable token at once (40001)
+//     and mints a new one; a force refresh within 30 s of the previous one
+//     fails with 45011 "api minute-quota reach limit", the 21st of a day with
+//     45009 "reach max api daily quota limit"; neither revokes anything.
+//
+// Tags:
+//   - System tags 0 (未分组), 1 (黑名单) and 2 (星标组) always exist; only 2
+//     is listed by tags/get, Tags and TagByID. They do not count towards
+//     Config.MaxTags: an account holds MaxTags tags it created itself.
+//   - A new name is checked in this order: blank (empty or only white
+//     space), invalid UTF-8 or holding a control character: 45157; over 30
+//     bytes of UTF-8: 45158 (ten Chinese characters fit); equal to another
+//     tag's name (exact, case-sensitive) or a system tag's name: 45157; then,
+//     for a create, the MaxTags limit: 45056.
+//   - Updating or deleting tags 0, 1, 2 is 45058, any other unknown id is
+//     45159. Ids start at 100 and are never reused.
+//   - Deleting a tag with more than 100,000 fans is 45057; deleting a
+//     smaller tag removes it from every follower.
+//   - batchtagging, batchuntagging and user/tag/get accept tag 2 and refuse
+//     tags 0 and 1 with 45159, like any unknown id.
+//   - batchtagging/batchuntagging check, in order: list size (empty or over
+//     50 openids: 40032, for untagging too), tag id (45159), every openid
+//     (49003 for an openid of another AppID, 40003 for anything else that is
+//     not a follower), then for tagging that no follower would pass 20 tags
+//     (45059; tag 2 counts like any other). Nothing changes unless the whole
+//     request is valid. Tagging a tagged follower, untagging an untagged one
+//     or naming an openid twice is a no-op.
+//   - getidlist lists a follower's tags in the order they were applied (the
+//     official example answers [134, 2]); an empty openid is 40003.
+//   - user/tag/get lists fans in the order they followed the account, at
+//     most Config.PageSize per page. next_openid is the last openid returned
+//     even on the last page; the page after the last, or any page of a tag
+//     without fans, is exactly {"count":0}. A next_openid that is not a
+//     follower is 40003 (49003 when it belongs to another AppID).
+//
+// # Admin API
+//
+// Under /_mock/, a path the real API never uses; no token, not counted by
+// Calls. Refusals are non-2xx with {"error":"..."}: 400 for a bad request,
+// 404/405 for an unknown path or method, 422 with "errcode" too when an API
+// rule refused the change. Changes answer {"ok":true} unless noted.
+//
+//	GET  /_mock/calls            {"/cgi-bin/tags/get":3,...}
+//	POST /_mock/calls/reset
+//	GET  /_mock/state            {"tags":[{"id","name","count"}],"followers":[{"openid","tagid_list"}]}
+//	GET  /_mock/followers        {"openids":[...]}
+//	POST /_mock/followers        {"openid":"..."}
+//	POST /_mock/tags/create      {"name":"..."} -> {"id":100,"name":"..."}
+//	POST /_mock/tags/rename      {"id":100,"name":"..."}
+//	POST /_mock/tags/delete      {"id":100}
+//	POST /_mock/users/tag        {"openid":"...","tagid":100}
+//	POST /_mock/users/untag      {"openid":"...","tagid":100}
+//	POST /_mock/tokens/issue     -> {"access_token":"..."}
+//	POST /_mock/tokens/expire
+//	POST /_mock/fail             {"path":"/cgi-bin/tags/get","errcode":-1}
+//
+// Not simulated unless queued with FailNext: -1 system busy, 45011 on tag
+// endpoints, 45159 right after a tag is created, 45169 concurrent tagging,
+// 48001 unverified account, and the IP whitelist errors of the token
+// endpoints.
+package mockwechat

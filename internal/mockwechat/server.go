@@ -1,0 +1,306 @@
+package mockwechat
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config describes the account the mock serves. Zero values take the
+// documented defaults.
+type Config struct {
+	AppID     string // required for the token endpoints
+	AppSecret string
+
+	// Followers are the openids of the account's followers, in the order
+	// they followed it.
+	Followers []string
+	// ForeignOpenIDs are well-formed openids of another AppID: tag calls
+	// naming them fail with 49003.
+	ForeignOpenIDs []string
+	// Tags are the names of user tags that exist at start, as if made by
+	// another administrator; they get ids 100, 101, ... New panics if one
+	// breaks a naming rule or the MaxTags limit.
+	Tags []string
+
+	TokenLifetime    time.Duration // default 7200 s
+	TokenGracePeriod time.Duration // default 5 min; negative: none
+	MaxTags          int           // user-created tags; default 100
+	PageSize         int           // user/tag/get page size; default 10,000
+	Now              func() time.Time
+}
+
+// Tag is a tag as tags/get lists it.
+type Tag struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Count int    `json:"count"` // followers with the tag
+}
+
+// Error is a refusal under the API's rules, carrying the errcode and errmsg
+// (without request id) the real service would answer.
+type Error struct {
+	Code    int
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("errcode %d: %s", e.Code, e.Message) }
+
+var errmsgs = map[int]string{
+	-1:    "system error",
+	40001: "invalid credential, access_token is invalid or not latest",
+	40002: "invalid grant_type",
+	40003: "invalid openid",
+	40013: "invalid appid",
+	40014: "invalid access_token",
+	40032: "invalid openid list size",
+	40125: "invalid appsecret",
+	41001: "access_token missing",
+	41002: "appid missing",
+	41004: "appsecret missing",
+	42001: "access_token expired",
+	43001: "require GET method",
+	43002: "require POST method",
+	44002: "empty post data",
+	45009: "reach max api daily quota limit",
+	45011: "api minute-quota reach limit  mustslower  retry next minute",
+	45056: "too many tag now, no need to add new",
+	45057: "can't delete the tag that has too many fans",
+	45058: "can't modify sys tag",
+	45059: "can not tagging one user too much",
+	45157: "invalid tag name",
+	45158: "tag name too long",
+	45159: "invalid tag id",
+	45169: "openid much req",
+	47001: "data format error",
+	48001: "api unauthorized",
+	49003: "not match openid with appid",
+}
+
+func apiError(code int) error {
+	return &Error{Code: code, Message: cmp.Or(errmsgs[code], "mock injected error")}
+}
+
+// wxStatus is both the error body and the {"errcode":0,"errmsg":"ok"} body.
+type wxStatus struct {
+	ErrCode int    `json:"errcode"`
+	ErrMsg  string `json:"errmsg"`
+}
+
+var okReply = wxStatus{ErrMsg: "ok"}
+
+// Server is the mock account. All state sits behind mu, so requests,
+// out-of-band changes and inspection may run concurrently.
+type Server struct {
+	cfg Config
+
+	mu     sync.Mutex
+	calls  map[string]int
+	faults map[string][]int
+
+	tags      map[int64]*Tag // user tags and system tag 2
+	nextTagID int64
+	followers map[string]*follower
+	order     []*follower // follow order
+	foreign   map[string]bool
+
+	tokens      map[string]*token
+	latest      *token // newest /cgi-bin/token token
+	stable      *token // current stable_token token
+	lastForce   time.Time
+	tokenQuota  quota
+	stableQuota quota
+	forceQuota  quota
+}
+
+// New returns a mock serving the account cfg describes.
+func New(cfg Config) *Server {
+	cfg.TokenLifetime = cmp.Or(cfg.TokenLifetime, 7200*time.Second)
+	cfg.TokenGracePeriod = cmp.Or(cfg.TokenGracePeriod, 5*time.Minute)
+	cfg.MaxTags = cmp.Or(cfg.MaxTags, 100)
+	cfg.PageSize = cmp.Or(cfg.PageSize, 10000)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{
+		cfg:         cfg,
+		calls:       map[string]int{},
+		faults:      map[string][]int{},
+		tags:        map[int64]*Tag{starredTagID: {ID: starredTagID, Name: systemTagNames[starredTagID]}},
+		nextTagID:   firstUserTagID,
+		followers:   map[string]*follower{},
+		foreign:     map[string]bool{},
+		tokens:      map[string]*token{},
+		tokenQuota:  quota{limit: 2000, window: chinaDay},
+		stableQuota: quota{limit: 10000, window: minute},
+		forceQuota:  quota{limit: 20, window: chinaDay},
+	}
+	for _, openid := range cfg.Followers {
+		s.addFollower(openid)
+	}
+	for _, openid := range cfg.ForeignOpenIDs {
+		s.foreign[openid] = true
+	}
+	for _, name := range cfg.Tags {
+		if _, err := s.createTag(name); err != nil {
+			panic(fmt.Sprintf("mockwechat: Config.Tags: %q: %v", name, err))
+		}
+	}
+	return s
+}
+
+type endpoint struct {
+	method      string
+	credentials bool // token endpoints take appid and secret, not an access_token
+	handle      func(*Server, *call) (any, error)
+}
+
+var endpoints = map[string]endpoint{
+	"/cgi-bin/token":                       {http.MethodGet, true, (*Server).getToken},
+	"/cgi-bin/stable_token":                {http.MethodPost, true, (*Server).getStableToken},
+	"/cgi-bin/tags/create":                 {http.MethodPost, false, (*Server).apiCreateTag},
+	"/cgi-bin/tags/get":                    {http.MethodGet, false, (*Server).apiListTags},
+	"/cgi-bin/tags/update":                 {http.MethodPost, false, (*Server).apiUpdateTag},
+	"/cgi-bin/tags/delete":                 {http.MethodPost, false, (*Server).apiDeleteTag},
+	"/cgi-bin/user/tag/get":                {http.MethodPost, false, (*Server).apiTagFans},
+	"/cgi-bin/tags/members/batchtagging":   {http.MethodPost, false, (*Server).apiBatchTagging},
+	"/cgi-bin/tags/members/batchuntagging": {http.MethodPost, false, (*Server).apiBatchUntagging},
+	"/cgi-bin/tags/getidlist":              {http.MethodPost, false, (*Server).apiUserTagIDs},
+}
+
+var wrongMethod = map[string]int{http.MethodGet: 43001, http.MethodPost: 43002}
+
+// call is one API request, read before the lock is taken so that a slow
+// client never holds up the others.
+type call struct {
+	query   url.Values
+	body    []byte
+	readErr error
+	now     time.Time
+}
+
+func (c *call) decode(v any) error {
+	switch {
+	case c.readErr != nil:
+		return apiError(47001)
+	case len(bytes.TrimSpace(c.body)) == 0:
+		return apiError(44002)
+	case json.Unmarshal(c.body, v) != nil:
+		return apiError(47001)
+	}
+	return nil
+}
+
+const maxBodyBytes = 1 << 20
+
+// ServeHTTP serves the API and, under /_mock/, the admin endpoints.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, adminPrefix) {
+		s.serveAdmin(w, r)
+		return
+	}
+	ep, ok := endpoints[r.URL.Path]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, adminFailure{Error: "no such endpoint: " + r.URL.Path})
+		return
+	}
+	c := &call{query: r.URL.Query()}
+	c.body, c.readErr = io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+
+	s.mu.Lock()
+	c.now = s.cfg.Now()
+	s.calls[r.URL.Path]++
+	reply, err := s.serveAPI(r.Method, r.URL.Path, ep, c)
+	s.mu.Unlock()
+
+	if err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			e = &Error{Code: -1, Message: errmsgs[-1]}
+		}
+		reply = wxStatus{ErrCode: e.Code, ErrMsg: e.Message + " rid: " + requestID(c.now)}
+	}
+	writeJSON(w, http.StatusOK, reply)
+}
+
+func (s *Server) serveAPI(method, path string, ep endpoint, c *call) (any, error) {
+	if q := s.faults[path]; len(q) > 0 {
+		s.faults[path] = q[1:]
+		return nil, apiError(q[0])
+	}
+	if method != ep.method {
+		return nil, apiError(wrongMethod[ep.method])
+	}
+	if !ep.credentials {
+		if err := s.checkToken(c.query.Get("access_token"), c.now); err != nil {
+			return nil, err
+		}
+	}
+	return ep.handle(s, c)
+}
+
+func requestID(now time.Time) string {
+	return fmt.Sprintf("%08x-%08x-%08x", uint32(now.Unix()), rand.Uint32(), rand.Uint32())
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// FailNext makes the next request to an API path (e.g.
+// "/cgi-bin/tags/get") fail with errcode, before any other check; calls
+// queue up. It simulates what the mock never does by itself: -1 system
+// busy, 45011 rate limits, 45159 right after a create, 45169.
+func (s *Server) FailNext(path string, errcode int) error {
+	if _, ok := endpoints[path]; !ok {
+		return fmt.Errorf("mockwechat: FailNext: %q is not an API path", path)
+	}
+	if errcode == 0 {
+		return errors.New("mockwechat: FailNext: errcode 0 is success")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[path] = append(s.faults[path], errcode)
+	return nil
+}
+
+// Calls returns how many requests each API path has had since the start or
+// the last ResetCalls, successful or not.
+func (s *Server) Calls() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.calls)
+}
+
+// CallCount returns Calls()[path].
+func (s *Server) CallCount(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[path]
+}
+
+// ResetCalls sets every count back to zero.
+func (s *Server) ResetCalls() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.calls)
+}

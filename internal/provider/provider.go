@@ -1,0 +1,263 @@
+// Package provider is the Terraform provider "wechat". It is thin: resources turn plans
+// and state into calls of the wechat client, and its errors into diagnostics that name the
+// attribute and the fix.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
+)
+
+// Environment variables read when the matching provider attribute is not set.
+const (
+	EnvAppID       = "WECHAT_APP_ID"
+	EnvAppSecret   = "WECHAT_APP_SECRET"
+	EnvAccessToken = "WECHAT_ACCESS_TOKEN"
+	EnvBaseURL     = "WECHAT_BASE_URL"
+)
+
+// requestTimeout bounds one HTTP request to the WeChat API.
+const requestTimeout = 30 * time.Second
+
+var _ provider.Provider = &WechatProvider{}
+
+// WechatProvider is the provider "wechat".
+type WechatProvider struct {
+	version string
+}
+
+// New returns a constructor of the provider, as providerserver.Serve expects.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &WechatProvider{version: version}
+	}
+}
+
+type providerModel struct {
+	AppID       types.String `tfsdk:"app_id"`
+	AppSecret   types.String `tfsdk:"app_secret"`
+	AccessToken types.String `tfsdk:"access_token"`
+	BaseURL     types.String `tfsdk:"base_url"`
+}
+
+func (p *WechatProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "wechat"
+	resp.Version = p.version
+}
+
+func (p *WechatProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Manages the user tags of a WeChat Official Account. " +
+			"Authenticate with `app_id` and `app_secret`, or with an `access_token` obtained elsewhere; not both.",
+		Attributes: map[string]schema.Attribute{
+			"app_id": schema.StringAttribute{
+				MarkdownDescription: "AppID of the Official Account, such as `wx1234567890abcdef`. " +
+					"Used with `app_secret` to obtain access tokens from `/cgi-bin/stable_token`. " +
+					"Defaults to the `" + EnvAppID + "` environment variable.",
+				Optional: true,
+			},
+			"app_secret": schema.StringAttribute{
+				MarkdownDescription: "AppSecret of the Official Account. " +
+					"Defaults to the `" + EnvAppSecret + "` environment variable; prefer the variable to keep the secret out of configuration files.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"access_token": schema.StringAttribute{
+				MarkdownDescription: "An access token obtained elsewhere, such as a third-party platform's `authorizer_access_token`. " +
+					"It is used as it is and never refreshed; when it expires, give the provider a new one. " +
+					"Conflicts with `app_id` and `app_secret`. Defaults to the `" + EnvAccessToken + "` environment variable.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"base_url": schema.StringAttribute{
+				MarkdownDescription: "Base URL of the WeChat API. Defaults to the `" + EnvBaseURL + "` environment variable, then to `" + wechat.DefaultBaseURL + "`. " +
+					"It must use `https`, except on a loopback address (such as the mock server the tests use).",
+				Optional: true,
+			},
+		},
+	}
+}
+
+func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var config providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	settings := map[string]struct {
+		value types.String
+		env   string
+	}{
+		"app_id":       {config.AppID, EnvAppID},
+		"app_secret":   {config.AppSecret, EnvAppSecret},
+		"access_token": {config.AccessToken, EnvAccessToken},
+		"base_url":     {config.BaseURL, EnvBaseURL},
+	}
+	resolved := map[string]string{}
+	for attribute, s := range settings {
+		if s.value.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(attribute), "Provider attribute unknown at plan time",
+				fmt.Sprintf("The provider's %s depends on a value that is known only after apply, but the provider needs it to plan. "+
+					"Set it to a value known at plan time, or set the %s environment variable instead.", attribute, s.env))
+			continue
+		}
+		resolved[attribute] = s.value.ValueString()
+		if s.value.IsNull() {
+			resolved[attribute] = os.Getenv(s.env)
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	baseURL := resolved["base_url"]
+	if baseURL == "" {
+		baseURL = wechat.DefaultBaseURL
+	}
+	if err := checkBaseURL(baseURL); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid base_url",
+			fmt.Sprintf("%s. Set base_url (or %s) to an https URL such as %s.", err, EnvBaseURL, wechat.DefaultBaseURL))
+		return
+	}
+
+	resp.Diagnostics.Append(checkCredentials(resolved)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	cfg := wechat.Config{
+		BaseURL:    baseURL,
+		HTTPClient: &http.Client{Timeout: requestTimeout, Transport: userAgentTransport{"terraform-provider-wechat/" + p.version}},
+		Observer:   logCall,
+	}
+	var tokens wechat.TokenSource = wechat.StaticToken(resolved["access_token"])
+	if resolved["access_token"] == "" {
+		shared, err := wechat.SharedStableTokenSource(cfg, resolved["app_id"], resolved["app_secret"])
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to create the WeChat client", err.Error())
+			return
+		}
+		tokens = shared
+	}
+	client, err := wechat.NewClient(cfg, tokens)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to create the WeChat client", err.Error())
+		return
+	}
+	resp.ResourceData = client
+	resp.DataSourceData = client
+}
+
+// checkCredentials demands exactly one way to authenticate: app_id with app_secret, or
+// access_token.
+func checkCredentials(resolved map[string]string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	appID, secret, token := resolved["app_id"] != "", resolved["app_secret"] != "", resolved["access_token"] != ""
+	const howTo = "Authenticate either with app_id and app_secret (or the " + EnvAppID + " and " + EnvAppSecret +
+		" environment variables), or with access_token (or " + EnvAccessToken + "), not both."
+	switch {
+	case token && (appID || secret):
+		diags.AddAttributeError(path.Root("access_token"), "Conflicting WeChat credentials",
+			"Both an access token and an AppID or AppSecret are set, in the provider block or the environment. "+howTo)
+	case token:
+	case appID && !secret:
+		diags.AddAttributeError(path.Root("app_secret"), "Missing WeChat AppSecret",
+			"app_id is set but app_secret is not. Set app_secret or the "+EnvAppSecret+" environment variable. "+howTo)
+	case secret && !appID:
+		diags.AddAttributeError(path.Root("app_id"), "Missing WeChat AppID",
+			"app_secret is set but app_id is not. Set app_id or the "+EnvAppID+" environment variable. "+howTo)
+	case !appID && !secret:
+		diags.AddError("Missing WeChat credentials", "The provider has no credentials. "+howTo)
+	}
+	return diags
+}
+
+// checkBaseURL refuses an address that would send the secret or the token in clear text
+// over a network: plain http is only for loopback, where the mock server runs.
+func checkBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%q is not a URL with a host", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%q must not carry a query, a fragment or user info", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if isLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("%q uses plain http, which would send the AppSecret and access tokens unencrypted; http is allowed only for loopback addresses", raw)
+	}
+	return fmt.Errorf("%q must use https", raw)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (p *WechatProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewTagResource,
+		NewUserTagsResource,
+	}
+}
+
+func (p *WechatProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return nil
+}
+
+// userAgentTransport names the provider and its version in every request.
+type userAgentTransport struct{ userAgent string }
+
+func (t userAgentTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("User-Agent", t.userAgent)
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// logCall writes one structured line per WeChat API call. CallInfo never carries the
+// token or the secret, so nothing here needs masking.
+func logCall(ctx context.Context, call wechat.CallInfo) {
+	ctx = tflog.NewSubsystem(ctx, logSubsystem)
+	fields := map[string]any{
+		"endpoint":    call.Endpoint,
+		"attempt":     call.Attempt,
+		"duration_ms": call.Duration.Milliseconds(),
+	}
+	if code, ok := wechat.ErrorCode(call.Err); ok {
+		fields["errcode"] = code
+	}
+	if call.Err != nil {
+		fields["error"] = call.Err.Error()
+		tflog.SubsystemWarn(ctx, logSubsystem, "WeChat API call failed", fields)
+		return
+	}
+	tflog.SubsystemDebug(ctx, logSubsystem, "WeChat API call", fields)
+}
+
+const logSubsystem = "wechat"

@@ -1,0 +1,95 @@
+package provider
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat"
+)
+
+const (
+	testAppID     = "wx5f3c8e1d2b4a6789"
+	testAppSecret = "3c1e9a7b5d2f4e6a8c0b1d3f5a7e9c2b"
+)
+
+var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"wechat": providerserver.NewProtocol6WithError(New("test")()),
+}
+
+func TestMain(m *testing.M) {
+	// Credentials in the developer's environment would change what the tests configure.
+	for _, env := range []string{EnvAppID, EnvAppSecret, EnvAccessToken, EnvBaseURL} {
+		os.Unsetenv(env)
+	}
+	os.Exit(m.Run())
+}
+
+// testMock is a WeChat mock server of a test's own, with followers.
+type testMock struct {
+	*mockwechat.Server
+	URL string
+}
+
+func newTestMock(t *testing.T, cfg mockwechat.Config) *testMock {
+	t.Helper()
+	cfg.AppID, cfg.AppSecret = testAppID, testAppSecret
+	if cfg.Followers == nil {
+		cfg.Followers = mockwechat.GenerateOpenIDs(5, int64(len(t.Name())))
+	}
+	server := mockwechat.New(cfg)
+	httpServer := httptest.NewServer(server)
+	t.Cleanup(httpServer.Close)
+	return &testMock{Server: server, URL: httpServer.URL}
+}
+
+// providerConfig is a provider block authenticating with the app's id and secret.
+func (m *testMock) providerConfig() string {
+	return fmt.Sprintf(`
+provider "wechat" {
+  app_id     = %q
+  app_secret = %q
+  base_url   = %q
+}
+`, testAppID, testAppSecret, m.URL)
+}
+
+func (m *testMock) follower(i int) string { return m.Followers()[i] }
+
+func (m *testMock) tagNamed(name string) (mockwechat.Tag, bool) {
+	for _, tag := range m.Tags() {
+		if tag.Name == name {
+			return tag, true
+		}
+	}
+	return mockwechat.Tag{}, false
+}
+
+func (m *testMock) mustCreateTag(t *testing.T, name string) mockwechat.Tag {
+	t.Helper()
+	tag, err := m.CreateTag(name)
+	if err != nil {
+		t.Fatalf("creating tag %q out of band: %v", name, err)
+	}
+	return tag
+}
+
+// must runs an out-of-band change in a PreConfig, where a failure must stop the test.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("out-of-band change: %v", err)
+	}
+}
+
+// expectError matches a diagnostic whatever the line breaks Terraform wraps it with: each
+// space of pattern matches any run of white space, and "." matches line breaks too.
+func expectError(pattern string) *regexp.Regexp {
+	return regexp.MustCompile("(?s)" + strings.ReplaceAll(pattern, " ", `\s+`))
+}

@@ -1,0 +1,319 @@
+package provider
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat"
+)
+
+func tagConfig(m *testMock, name string) string {
+	return m.providerConfig() + fmt.Sprintf(`
+resource "wechat_tag" "vip" {
+  name = %q
+}
+`, name)
+}
+
+// checkTagsDestroyed proves that every wechat_tag of the last state is gone from the mock.
+func checkTagsDestroyed(m *testMock) func(*terraform.State) error {
+	return func(s *terraform.State) error {
+		for _, rs := range s.RootModule().Resources {
+			if rs.Type != "wechat_tag" {
+				continue
+			}
+			id, err := strconv.ParseInt(rs.Primary.Attributes["id"], 10, 64)
+			if err != nil {
+				return fmt.Errorf("%s has no numeric id in state: %w", rs.Primary.Attributes["id"], err)
+			}
+			if tag, found := m.TagByID(id); found {
+				return fmt.Errorf("tag %d (%q) still exists after destroy", id, tag.Name)
+			}
+		}
+		return nil
+	}
+}
+
+// checkMockHasTag proves that the service itself holds the tag of the resource, by name.
+func checkMockHasTag(m *testMock, resourceName, name string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		rs, ok := s.RootModule().Resources[resourceName]
+		if !ok {
+			return fmt.Errorf("%s is not in state", resourceName)
+		}
+		id, _ := strconv.ParseInt(rs.Primary.Attributes["id"], 10, 64)
+		tag, found := m.TagByID(id)
+		if !found {
+			return fmt.Errorf("the mock has no tag %d", id)
+		}
+		if tag.Name != name {
+			return fmt.Errorf("the mock's tag %d is named %q, want %q", id, tag.Name, name)
+		}
+		return nil
+	}
+}
+
+func TestAccTag_lifecycle(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{})
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkTagsDestroyed(m),
+		Steps: []resource.TestStep{
+			{
+				// Create: WeChat assigns the id, and the tag exists on the service.
+				Config: tagConfig(m, "广东"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("wechat_tag.vip", plancheck.ResourceActionCreate),
+						plancheck.ExpectUnknownValue("wechat_tag.vip", tfjsonpath.New("id")),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("wechat_tag.vip", tfjsonpath.New("id"), knownvalue.Int64Exact(100)),
+					statecheck.ExpectKnownValue("wechat_tag.vip", tfjsonpath.New("name"), knownvalue.StringExact("广东")),
+					sameID.AddStateValue("wechat_tag.vip", tfjsonpath.New("id")),
+				},
+				Check: checkMockHasTag(m, "wechat_tag.vip", "广东"),
+			},
+			{
+				// Rename: an in-place update that keeps the id, never a replacement.
+				Config: tagConfig(m, "广东人"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("wechat_tag.vip", plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue("wechat_tag.vip", tfjsonpath.New("id"), knownvalue.Int64Exact(100)),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("wechat_tag.vip", tfjsonpath.New("name"), knownvalue.StringExact("广东人")),
+					sameID.AddStateValue("wechat_tag.vip", tfjsonpath.New("id")),
+				},
+				Check: checkMockHasTag(m, "wechat_tag.vip", "广东人"),
+			},
+			{
+				// Import with terraform import: the imported state equals the managed one.
+				ResourceName:      "wechat_tag.vip",
+				ImportState:       true,
+				ImportStateId:     "100",
+				ImportStateVerify: true,
+			},
+			{
+				// Import with an import block: a no-op import of the same tag.
+				ResourceName:    "wechat_tag.vip",
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				ImportStateId:   "100",
+				ImportPlanChecks: resource.ImportPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectKnownValue("wechat_tag.vip", tfjsonpath.New("name"), knownvalue.StringExact("广东人")),
+					},
+				},
+			},
+		},
+	})
+}
+
+func TestAccTag_renamedOutsideIsRenamedBack(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{})
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkTagsDestroyed(m),
+		Steps: []resource.TestStep{
+			{Config: tagConfig(m, "VIP")},
+			{
+				// Another administrator renames the tag: the plan renames it back in place.
+				PreConfig: func() { must(t, m.RenameTag(100, "VIP-old")) },
+				Config:    tagConfig(m, "VIP"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("wechat_tag.vip", plancheck.ResourceActionUpdate),
+					},
+				},
+				Check: checkMockHasTag(m, "wechat_tag.vip", "VIP"),
+			},
+		},
+	})
+}
+
+func TestAccTag_deletedOutsideIsCreatedAgain(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{})
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkTagsDestroyed(m),
+		Steps: []resource.TestStep{
+			{Config: tagConfig(m, "VIP")},
+			{
+				// Another administrator deletes the tag: it leaves the state at refresh and
+				// the plan creates it again, under a new id.
+				PreConfig: func() { must(t, m.DeleteTag(100)) },
+				Config:    tagConfig(m, "VIP"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("wechat_tag.vip", plancheck.ResourceActionCreate),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("wechat_tag.vip", tfjsonpath.New("id"), knownvalue.Int64Exact(101)),
+				},
+				Check: checkMockHasTag(m, "wechat_tag.vip", "VIP"),
+			},
+		},
+	})
+}
+
+func TestAccTag_busyServiceIsNotReadAsDeleted(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{})
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkTagsDestroyed(m),
+		Steps: []resource.TestStep{
+			{Config: tagConfig(m, "VIP")},
+			{
+				// A busy tags/get fails the refresh instead of planning to create the tag again.
+				PreConfig:   func() { must(t, m.FailNext("/cgi-bin/tags/get", -1)) },
+				Config:      tagConfig(m, "VIP"),
+				ExpectError: expectError(`Unable to read the tag.*errcode -1`),
+			},
+			{
+				// The tag stayed in state: with the service well again, nothing changes.
+				Config: tagConfig(m, "VIP"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
+
+func TestAccTag_duplicateNameSuggestsImport(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{Tags: []string{"老客户"}})
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: tagConfig(m, "老客户"),
+				ExpectError: expectError(`already has a tag named "老客户", with id 100.*` +
+					`terraform import wechat_tag.<name> 100.*import {`),
+			},
+		},
+	})
+	if got := len(m.Tags()); got != 2 {
+		t.Errorf("the mock holds %d tags after the refused create, want 2 (starred and 老客户)", got)
+	}
+}
+
+func TestAccTag_renameToTakenNameSaysWhichTagHasIt(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{Tags: []string{"老客户"}})
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkTagsDestroyed(m),
+		Steps: []resource.TestStep{
+			{Config: tagConfig(m, "新客户")},
+			{
+				Config:      tagConfig(m, "老客户"),
+				ExpectError: expectError(`already has a tag named "老客户", with id 100`),
+			},
+			{
+				// The failed rename lost nothing: the tag keeps its old name.
+				Config: tagConfig(m, "新客户"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: checkMockHasTag(m, "wechat_tag.vip", "新客户"),
+			},
+		},
+	})
+}
+
+func TestAccTag_limitOf100TagsIsExplained(t *testing.T) {
+	names := make([]string, 100)
+	for i := range names {
+		names[i] = fmt.Sprintf("segment-%03d", i)
+	}
+	m := newTestMock(t, mockwechat.Config{Tags: names})
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      tagConfig(m, "one-too-many"),
+				ExpectError: expectError(`Tag limit reached.*already has 100 tags, the most WeChat allows`),
+			},
+		},
+	})
+}
+
+func TestAccTag_invalidNamesFailAtPlan(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{})
+	cases := map[string]struct {
+		name  string
+		error string
+	}{
+		"empty":                      {"", `Empty tag name`},
+		"over 30 bytes of ASCII":     {strings.Repeat("a", 31), `is 31 bytes of UTF-8, and WeChat allows at most 30 bytes`},
+		"eleven Chinese characters":  {strings.Repeat("广", 11), `is 33 bytes of UTF-8.*at most 10 of them`},
+		"ten Chinese and one letter": {strings.Repeat("广", 10) + "a", `is 31 bytes of UTF-8`},
+	}
+	// Cleanup runs once the parallel subtests are done.
+	t.Cleanup(func() {
+		if calls := m.CallCount("/cgi-bin/tags/create"); calls != 0 {
+			t.Errorf("invalid names reached the service: %d tags/create calls", calls)
+		}
+	})
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					{Config: tagConfig(m, tc.name), PlanOnly: true, ExpectError: expectError(tc.error)},
+				},
+			})
+		})
+	}
+}
+
+func TestAccTag_importErrors(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{})
+	cases := map[string]struct {
+		id    string
+		error string
+	}{
+		"non-numeric id":  {"vip", `"vip" is not a tag id.*numeric WeChat tag id`},
+		"system tag":      {"2", `Tag 2 is a WeChat system tag`},
+		"blacklist tag":   {"1", `Tag 1 is a WeChat system tag`},
+		"tag not on them": {"4242", `The account has no tag with id 4242`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{
+					{
+						Config:        tagConfig(m, "VIP"),
+						ResourceName:  "wechat_tag.vip",
+						ImportState:   true,
+						ImportStateId: tc.id,
+						ExpectError:   expectError(tc.error),
+					},
+				},
+			})
+		})
+	}
+}

@@ -1,0 +1,93 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
+)
+
+// tagNameValidator refuses, at plan time, a name WeChat would refuse at apply.
+type tagNameValidator struct{}
+
+var _ validator.String = tagNameValidator{}
+
+func (tagNameValidator) Description(context.Context) string {
+	return fmt.Sprintf("must be 1 to %d bytes of UTF-8", wechat.MaxTagNameBytes)
+}
+
+func (v tagNameValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (tagNameValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	name := req.ConfigValue.ValueString()
+	switch {
+	case name == "":
+		resp.Diagnostics.AddAttributeError(req.Path, "Empty tag name",
+			"A WeChat tag name must not be empty. Give the tag a name of 1 to 30 bytes of UTF-8.")
+	case len(name) > wechat.MaxTagNameBytes:
+		resp.Diagnostics.AddAttributeError(req.Path, "Tag name too long",
+			fmt.Sprintf("The name %q is %d bytes of UTF-8, and WeChat allows at most %d bytes. "+
+				"A Chinese character takes 3 bytes, so a name can have at most 10 of them. Shorten the name.",
+				name, len(name), wechat.MaxTagNameBytes))
+	}
+}
+
+// assignableTagIDValidator refuses tag ids that no tagging call can give a follower.
+type assignableTagIDValidator struct{}
+
+var _ validator.Int64 = assignableTagIDValidator{}
+
+func (assignableTagIDValidator) Description(context.Context) string {
+	return "must be the id of a tag of the account: 2 (starred) or a tag created on the account"
+}
+
+func (v assignableTagIDValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (assignableTagIDValidator) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	switch id := req.ConfigValue.ValueInt64(); {
+	case id < 0:
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid tag id",
+			fmt.Sprintf("Tag id %d is negative. Use the id WeChat gave the tag, such as wechat_tag.<name>.id.", id))
+	case id == wechat.TagUngrouped || id == wechat.TagBlacklist:
+		resp.Diagnostics.AddAttributeError(req.Path, "System tag cannot be assigned",
+			fmt.Sprintf("Tag id %d is a WeChat system tag (0 means untagged, 1 is the blacklist), which the tagging API cannot assign. "+
+				"Use the id of a tag of the account, such as wechat_tag.<name>.id.", id))
+	}
+}
+
+// openIDPattern is the shape of the openids WeChat issues: 28 URL-safe characters, such as
+// ocYxcuAEy30bX0NXmGn4ypqx3tI0. The length is left loose because WeChat does not document
+// it, while the character set catches spaces, quotes and pasted unionids with separators.
+var openIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
+
+type openIDValidator struct{}
+
+var _ validator.String = openIDValidator{}
+
+func (openIDValidator) Description(context.Context) string {
+	return "must be an openid: letters, digits, '-' and '_', such as ocYxcuAEy30bX0NXmGn4ypqx3tI0"
+}
+
+func (v openIDValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (openIDValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if openid := req.ConfigValue.ValueString(); !openIDPattern.MatchString(openid) {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid openid",
+			fmt.Sprintf("%q is not shaped like a WeChat openid, which is 28 letters, digits, '-' or '_', such as ocYxcuAEy30bX0NXmGn4ypqx3tI0. "+
+				"Use the openid of a follower of this account, as WeChat sends it in messages and events.", openid))
+	}
+}

@@ -1,0 +1,162 @@
+package wechat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+)
+
+// Error codes of the WeChat tag API that callers act on. The service reports them in the
+// errcode field of an HTTP 200 response; see ../shared/wechat-api/FACTS.md.
+const (
+	CodeSystemBusy            = -1
+	CodeInvalidCredential     = 40001
+	CodeInvalidOpenID         = 40003
+	CodeInvalidAccessToken    = 40014
+	CodeInvalidOpenIDListSize = 40032
+	CodeAccessTokenMissing    = 41001
+	CodeAccessTokenExpired    = 42001
+	CodeEmptyBody             = 44002
+	CodeDailyQuotaReached     = 45009
+	CodeFrequencyLimit        = 45011
+	CodeTagLimitReached       = 45056
+	CodeTagHasTooManyFans     = 45057
+	CodeSystemTag             = 45058
+	CodeUserTagLimitReached   = 45059
+	CodeIllegalTagName        = 45157 // also returned for a name another tag already has
+	CodeTagNameTooLong        = 45158
+	CodeInvalidTagID          = 45159
+	CodeConcurrentTagging     = 45169
+	CodeBadJSON               = 47001
+	CodeAPIUnauthorized       = 48001
+	CodeOpenIDNotOfApp        = 49003
+)
+
+// APIError is an error reported by the WeChat service in a response body.
+type APIError struct {
+	// Endpoint is the API path below /cgi-bin/, such as "tags/create".
+	Endpoint string
+	ErrCode  int
+	// ErrMsg is the service's message without its trailing request id.
+	ErrMsg string
+	// RequestID is the rid the service appends to every error message; WeChat support asks
+	// for it.
+	RequestID string
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "WeChat %s: errcode %d", e.Endpoint, e.ErrCode)
+	if e.ErrMsg != "" {
+		fmt.Fprintf(&b, " (%s)", e.ErrMsg)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, ", rid %s", e.RequestID)
+	}
+	return b.String()
+}
+
+var ridPattern = regexp.MustCompile(`[,;]?\s*rid:\s*([0-9A-Za-z-]+)\s*$`)
+
+func newAPIError(endpoint string, code int, msg string) *APIError {
+	e := &APIError{Endpoint: endpoint, ErrCode: code, ErrMsg: strings.TrimSpace(msg)}
+	if m := ridPattern.FindStringSubmatchIndex(e.ErrMsg); m != nil {
+		e.RequestID = e.ErrMsg[m[2]:m[3]]
+		e.ErrMsg = strings.TrimSpace(e.ErrMsg[:m[0]])
+	}
+	return e
+}
+
+// HTTPError is a response whose HTTP status was not 200. WeChat reports its own errors
+// with status 200, so this comes from a gateway or proxy in front of it.
+type HTTPError struct {
+	Endpoint   string
+	StatusCode int
+	// Body is the start of the response body, to help diagnose a proxy in the way.
+	Body string
+}
+
+func (e *HTTPError) Error() string {
+	msg := fmt.Sprintf("WeChat %s: HTTP %d %s", e.Endpoint, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Body != "" {
+		msg += ": " + e.Body
+	}
+	return msg
+}
+
+// TransportError is a request that got no usable response: connection refused or reset,
+// timeout, cancellation, an unreadable body. Its message never contains the request URL,
+// whose query carries the access token.
+type TransportError struct {
+	Endpoint string
+	message  string
+	cause    error
+}
+
+func (e *TransportError) Error() string { return "WeChat " + e.Endpoint + ": " + e.message }
+
+// Unwrap gives callers errors.Is(err, context.Canceled) and net.Error checks.
+func (e *TransportError) Unwrap() error { return e.cause }
+
+// ErrorCode returns the WeChat errcode carried by err, if any.
+func ErrorCode(err error) (int, bool) {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrCode, true
+	}
+	return 0, false
+}
+
+// HasCode reports whether err is a WeChat error with one of the given codes.
+func HasCode(err error, codes ...int) bool {
+	code, ok := ErrorCode(err)
+	if !ok {
+		return false
+	}
+	for _, c := range codes {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
+
+// IsTokenRejected reports whether the service refused the access token as invalid, not
+// latest or expired: a fresh token may succeed where this one failed.
+func IsTokenRejected(err error) bool {
+	return HasCode(err, CodeInvalidCredential, CodeInvalidAccessToken, CodeAccessTokenExpired)
+}
+
+// IsUnknownFollower reports whether the service refused an openid as not following this
+// account (40003) or as belonging to another AppID (49003).
+func IsUnknownFollower(err error) bool {
+	return HasCode(err, CodeInvalidOpenID, CodeOpenIDNotOfApp)
+}
+
+// IsInvalidTagID reports whether the service refused a tag id it does not know. The
+// service also returns this briefly for a tag it has just created, so it alone is no proof
+// that a tag is gone: only its absence from tags/get is.
+func IsInvalidTagID(err error) bool {
+	return HasCode(err, CodeInvalidTagID)
+}
+
+// IsTransient reports whether the same request may succeed later: the service is busy or
+// rate limited, a gateway failed, or the connection broke. A transient error never means
+// that the object asked for is missing.
+func IsTransient(err error) bool {
+	if HasCode(err, CodeSystemBusy, CodeFrequencyLimit, CodeConcurrentTagging) {
+		return true
+	}
+	var httpErr *HTTPError
+	if errors.As(err, &httpErr) {
+		return httpErr.StatusCode == http.StatusTooManyRequests || httpErr.StatusCode >= 500
+	}
+	var transportErr *TransportError
+	if errors.As(err, &transportErr) {
+		return !errors.Is(err, context.Canceled)
+	}
+	return false
+}

@@ -1,0 +1,221 @@
+package wechat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Limits of the tag API, documented by WeChat.
+const (
+	// MaxTagNameBytes is the longest tag name in bytes of UTF-8: a Chinese character takes
+	// three, so a name of ten Chinese characters is the longest of its kind.
+	MaxTagNameBytes = 30
+	// MaxTagsPerFollower is how many tags one follower can carry.
+	MaxTagsPerFollower = 20
+	// MaxOpenIDsPerBatch is how many openids one batchtagging or batchuntagging call takes.
+	MaxOpenIDsPerBatch = 50
+)
+
+// System tags exist on every account and cannot be renamed or deleted.
+const (
+	TagUngrouped int64 = 0
+	TagBlacklist int64 = 1
+	TagStarred   int64 = 2
+)
+
+// IsSystemTag reports whether id is one of the tags WeChat itself defines.
+func IsSystemTag(id int64) bool { return id >= TagUngrouped && id <= TagStarred }
+
+// Errors returned before any request is sent, for input the service would refuse.
+var (
+	ErrEmptyTagName   = errors.New("tag name is empty")
+	ErrTagNameTooLong = fmt.Errorf("tag name is longer than %d bytes of UTF-8", MaxTagNameBytes)
+	ErrEmptyOpenID    = errors.New("openid is empty")
+	ErrNoOpenIDs      = errors.New("no openids given")
+)
+
+// Tag is a tag of the account.
+type Tag struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	// Count is how many followers carry the tag; tags/get reports it, tags/create does not.
+	Count int `json:"count"`
+}
+
+func validTagName(name string) error {
+	switch {
+	case name == "":
+		return ErrEmptyTagName
+	case len(name) > MaxTagNameBytes:
+		return fmt.Errorf("%w: %q is %d bytes", ErrTagNameTooLong, name, len(name))
+	}
+	return nil
+}
+
+type tagRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name,omitempty"`
+}
+
+// CreateTag creates a tag named name (tags/create).
+func (c *Client) CreateTag(ctx context.Context, name string) (Tag, error) {
+	if err := validTagName(name); err != nil {
+		return Tag{}, err
+	}
+	request := struct {
+		Tag struct {
+			Name string `json:"name"`
+		} `json:"tag"`
+	}{}
+	request.Tag.Name = name
+	var response struct {
+		Tag *Tag `json:"tag"`
+	}
+	if err := c.call(ctx, http.MethodPost, "tags/create", request, &response); err != nil {
+		return Tag{}, err
+	}
+	if response.Tag == nil {
+		return Tag{}, errors.New("WeChat tags/create: the response carries no tag")
+	}
+	return *response.Tag, nil
+}
+
+// ListTags returns every tag of the account, system tag 2 (starred) included (tags/get).
+func (c *Client) ListTags(ctx context.Context) ([]Tag, error) {
+	var response struct {
+		Tags *[]Tag `json:"tags"`
+	}
+	if err := c.call(ctx, http.MethodGet, "tags/get", nil, &response); err != nil {
+		return nil, err
+	}
+	// A body without "tags" is not an empty account: every account has the starred tag,
+	// and reading an unexpected body as "no tags" would plan to create every tag again.
+	if response.Tags == nil {
+		return nil, errors.New("WeChat tags/get: the response carries no tag list")
+	}
+	return *response.Tags, nil
+}
+
+// RenameTag gives the tag id a new name (tags/update).
+func (c *Client) RenameTag(ctx context.Context, id int64, name string) error {
+	if err := validTagName(name); err != nil {
+		return err
+	}
+	request := struct {
+		Tag tagRef `json:"tag"`
+	}{Tag: tagRef{ID: id, Name: name}}
+	return c.call(ctx, http.MethodPost, "tags/update", request, nil)
+}
+
+// DeleteTag deletes the tag id, which also removes it from every follower (tags/delete).
+func (c *Client) DeleteTag(ctx context.Context, id int64) error {
+	request := struct {
+		Tag tagRef `json:"tag"`
+	}{Tag: tagRef{ID: id}}
+	return c.call(ctx, http.MethodPost, "tags/delete", request, nil)
+}
+
+// TagFollowers gives the tag to every follower listed (tags/members/batchtagging), in
+// calls of at most MaxOpenIDsPerBatch openids.
+func (c *Client) TagFollowers(ctx context.Context, tagID int64, openids []string) error {
+	return c.batchMembers(ctx, "tags/members/batchtagging", tagID, openids)
+}
+
+// UntagFollowers takes the tag from every follower listed
+// (tags/members/batchuntagging), in calls of at most MaxOpenIDsPerBatch openids.
+func (c *Client) UntagFollowers(ctx context.Context, tagID int64, openids []string) error {
+	return c.batchMembers(ctx, "tags/members/batchuntagging", tagID, openids)
+}
+
+// BatchError reports a batch change that failed after some of its calls succeeded.
+type BatchError struct {
+	// Applied are the openids of the calls that succeeded before the failure.
+	Applied []string
+	Err     error
+}
+
+func (e *BatchError) Error() string {
+	return fmt.Sprintf("%v (after %d openids were changed)", e.Err, len(e.Applied))
+}
+
+func (e *BatchError) Unwrap() error { return e.Err }
+
+func (c *Client) batchMembers(ctx context.Context, endpoint string, tagID int64, openids []string) error {
+	if len(openids) == 0 {
+		return ErrNoOpenIDs
+	}
+	for _, openid := range openids {
+		if openid == "" {
+			return ErrEmptyOpenID
+		}
+	}
+	for start := 0; start < len(openids); start += MaxOpenIDsPerBatch {
+		batch := openids[start:min(start+MaxOpenIDsPerBatch, len(openids))]
+		request := struct {
+			OpenIDList []string `json:"openid_list"`
+			TagID      int64    `json:"tagid"`
+		}{OpenIDList: batch, TagID: tagID}
+		if err := c.call(ctx, http.MethodPost, endpoint, request, nil); err != nil {
+			if start == 0 {
+				return err
+			}
+			return &BatchError{Applied: openids[:start], Err: err}
+		}
+	}
+	return nil
+}
+
+// FollowerTags returns the ids of the tags the follower carries (tags/getidlist).
+func (c *Client) FollowerTags(ctx context.Context, openid string) ([]int64, error) {
+	if openid == "" {
+		return nil, ErrEmptyOpenID
+	}
+	request := struct {
+		OpenID string `json:"openid"`
+	}{OpenID: openid}
+	var response struct {
+		TagIDList *[]int64 `json:"tagid_list"`
+	}
+	if err := c.call(ctx, http.MethodPost, "tags/getidlist", request, &response); err != nil {
+		return nil, err
+	}
+	if response.TagIDList == nil {
+		return nil, errors.New("WeChat tags/getidlist: the response carries no tagid_list")
+	}
+	return *response.TagIDList, nil
+}
+
+// TagMembers returns the openid of every follower that carries the tag, reading
+// user/tag/get page after page to the end.
+func (c *Client) TagMembers(ctx context.Context, tagID int64) ([]string, error) {
+	var members []string
+	next := ""
+	for {
+		request := struct {
+			TagID      int64  `json:"tagid"`
+			NextOpenID string `json:"next_openid"`
+		}{TagID: tagID, NextOpenID: next}
+		var page struct {
+			Count int `json:"count"`
+			Data  struct {
+				OpenID []string `json:"openid"`
+			} `json:"data"`
+			NextOpenID string `json:"next_openid"`
+		}
+		if err := c.call(ctx, http.MethodPost, "user/tag/get", request, &page); err != nil {
+			return nil, err
+		}
+		// next_openid names the last openid returned even on the last page, so only an
+		// empty page ends the listing.
+		if page.Count == 0 || len(page.Data.OpenID) == 0 {
+			return members, nil
+		}
+		members = append(members, page.Data.OpenID...)
+		if page.NextOpenID == "" || page.NextOpenID == next {
+			return members, nil
+		}
+		next = page.NextOpenID
+	}
+}
