@@ -1,0 +1,2 @@
+# Import a tag by its WeChat tag id.
+terraform import wechat_tag.vip 134
