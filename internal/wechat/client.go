@@ -78,10 +78,12 @@ func (c *Client) call(ctx context.Context, method, endpoint string, request, res
 	}
 	fresh, refreshErr := c.tokens.Refresh(ctx, token)
 	if errors.Is(refreshErr, ErrTokenNotRefreshable) {
-		return err
+		return fmt.Errorf("%w: the access token given to the provider is invalid or expired; give it a new one", err)
 	}
 	if refreshErr != nil {
-		return fmt.Errorf("%w; obtaining a new access token also failed: %w", err, refreshErr)
+		// The refresh's error decides what the caller does next: a busy token endpoint
+		// is transient, a wrong secret is not.
+		return fmt.Errorf("%v; obtaining a new access token failed: %w", err, refreshErr)
 	}
 	return c.raw.callAttempt(ctx, method, endpoint, fresh, request, response, 2)
 }
@@ -105,31 +107,36 @@ func newRawClient(cfg Config) (*rawClient, error) {
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return nil, fmt.Errorf("wechat: base URL %q must not carry a query, fragment or user info", base)
 	}
-	httpClient := cfg.HTTPClient
-	if httpClient == nil {
-		httpClient = http.DefaultClient
+	httpClient := http.Client{}
+	if cfg.HTTPClient != nil {
+		httpClient = *cfg.HTTPClient
 	}
-	return &rawClient{baseURL: u, http: httpClient, observer: cfg.Observer}, nil
+	// WeChat never redirects, and following a redirect would send the access token in
+	// the query to wherever it points: a 3xx is returned as an HTTPError instead.
+	httpClient.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &rawClient{baseURL: u, http: &httpClient, observer: cfg.Observer}, nil
 }
 
 // maxResponseBytes bounds what is read of a response. The largest legitimate one, a page
 // of 10,000 openids, is about 320 KB.
 const maxResponseBytes = 16 << 20
 
-func (c *rawClient) call(ctx context.Context, method, endpoint, token string, request, response any) error {
-	return c.callAttempt(ctx, method, endpoint, token, request, response, 1)
+// call sends one request; secrets are credentials in the request body (the app secret of
+// stable_token) that must not appear in an error, like the token.
+func (c *rawClient) call(ctx context.Context, method, endpoint, token string, request, response any, secrets ...string) error {
+	return c.callAttempt(ctx, method, endpoint, token, request, response, 1, secrets...)
 }
 
-func (c *rawClient) callAttempt(ctx context.Context, method, endpoint, token string, request, response any, attempt int) error {
+func (c *rawClient) callAttempt(ctx context.Context, method, endpoint, token string, request, response any, attempt int, secrets ...string) error {
 	start := time.Now()
-	err := c.roundTrip(ctx, method, endpoint, token, request, response)
+	err := c.roundTrip(ctx, method, endpoint, token, request, response, newRedactor(token, secrets))
 	if c.observer != nil {
 		c.observer(ctx, CallInfo{Endpoint: endpoint, Attempt: attempt, Duration: time.Since(start), Err: err})
 	}
 	return err
 }
 
-func (c *rawClient) roundTrip(ctx context.Context, method, endpoint, token string, request, response any) error {
+func (c *rawClient) roundTrip(ctx context.Context, method, endpoint, token string, request, response any, redact *strings.Replacer) error {
 	u := *c.baseURL
 	u.Path += "/cgi-bin/" + endpoint
 	if token != "" {
@@ -158,31 +165,32 @@ func (c *rawClient) roundTrip(ctx context.Context, method, endpoint, token strin
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return transportError(endpoint, err, token)
+		return transportError(endpoint, err, redact)
 	}
 	defer resp.Body.Close()
 	payload, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
-		return transportError(endpoint, err, token)
+		return transportError(endpoint, err, redact)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return &HTTPError{Endpoint: endpoint, StatusCode: resp.StatusCode, Body: snippet(payload)}
+		return &HTTPError{Endpoint: endpoint, StatusCode: resp.StatusCode, Body: snippet(payload, redact)}
 	}
-	return decodeResponse(endpoint, payload, response)
+	return decodeResponse(endpoint, payload, response, redact)
 }
 
 // decodeResponse reads WeChat's envelope: an errcode other than 0 is an error whatever else
-// the body holds, and a success body may have errcode 0 or none at all.
-func decodeResponse(endpoint string, payload []byte, response any) error {
+// the body holds, and a success body may have errcode 0 or none at all. Whatever of the
+// body an error quotes goes through redact: a proxy's error page may echo the request.
+func decodeResponse(endpoint string, payload []byte, response any, redact *strings.Replacer) error {
 	var envelope struct {
 		ErrCode *int   `json:"errcode"`
 		ErrMsg  string `json:"errmsg"`
 	}
 	if err := json.Unmarshal(payload, &envelope); err != nil {
-		return &TransportError{Endpoint: endpoint, message: "the response is not JSON: " + snippet(payload), cause: err}
+		return &TransportError{Endpoint: endpoint, message: "the response is not JSON: " + snippet(payload, redact), cause: err}
 	}
 	if envelope.ErrCode != nil && *envelope.ErrCode != 0 {
-		return newAPIError(endpoint, *envelope.ErrCode, envelope.ErrMsg)
+		return newAPIError(endpoint, *envelope.ErrCode, redact.Replace(envelope.ErrMsg))
 	}
 	if response == nil {
 		return nil
@@ -193,24 +201,36 @@ func decodeResponse(endpoint string, payload []byte, response any) error {
 	return nil
 }
 
+// newRedactor masks the access token, as sent and as escaped in the query, and the other
+// secrets of a request, in any text an error quotes.
+func newRedactor(token string, secrets []string) *strings.Replacer {
+	var pairs []string
+	if token != "" {
+		pairs = append(pairs, token, "[access_token]", url.QueryEscape(token), "[access_token]")
+	}
+	for _, secret := range secrets {
+		if secret != "" {
+			pairs = append(pairs, secret, "[secret]")
+		}
+	}
+	return strings.NewReplacer(pairs...)
+}
+
 // transportError keeps the cause of a failed request but not its URL: *url.Error prints
 // the whole URL, query and access token included.
-func transportError(endpoint string, err error, token string) error {
+func transportError(endpoint string, err error, redact *strings.Replacer) error {
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
 		err = urlErr.Err
 	}
-	msg := err.Error()
-	if token != "" {
-		msg = strings.ReplaceAll(msg, token, "[access_token]")
-		msg = strings.ReplaceAll(msg, url.QueryEscape(token), "[access_token]")
-	}
-	return &TransportError{Endpoint: endpoint, message: msg, cause: err}
+	return &TransportError{Endpoint: endpoint, message: redact.Replace(err.Error()), cause: err}
 }
 
-func snippet(payload []byte) string {
+// snippet is the start of a response body for an error message, credentials masked before
+// it is cut so that no part of one survives.
+func snippet(payload []byte, redact *strings.Replacer) string {
 	const limit = 200
-	s := strings.TrimSpace(string(payload))
+	s := strings.TrimSpace(redact.Replace(string(payload)))
 	if len(s) > limit {
 		s = s[:limit] + "…"
 	}

@@ -142,7 +142,7 @@ func (s *StableTokenSource) fetch(ctx context.Context) (string, int, error) {
 		AccessToken string `json:"access_token"`
 		ExpiresIn   int    `json:"expires_in"`
 	}
-	if err := s.client.call(ctx, http.MethodPost, "stable_token", "", request, &response); err != nil {
+	if err := s.client.call(ctx, http.MethodPost, "stable_token", "", request, &response, s.secret); err != nil {
 		return "", 0, err
 	}
 	if response.AccessToken == "" || response.ExpiresIn <= 0 {
