@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat"
@@ -31,12 +30,7 @@ func checkCalls(m *testMock, want map[string]int) resource.TestCheckFunc {
 
 func TestAccProvider_staticAccessTokenCallsNoTokenEndpoint(t *testing.T) {
 	m := newTestMock(t, mockwechat.Config{})
-	config := fmt.Sprintf(`
-provider "wechat" {
-  access_token = %q
-  base_url     = %q
-}
-`, m.IssueAccessToken(), m.URL) + tagVIP
+	config := m.staticTokenProviderConfig() + tagVIP
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -86,12 +80,10 @@ func TestAccProvider_expiredTokenIsFetchedAgainOnce(t *testing.T) {
 			{
 				// Every token expires (42001): the refresh fetches one new token and
 				// retries, and the plan stays empty.
-				PreConfig: m.ExpireTokens,
-				Config:    m.providerConfig() + tagVIP,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: checkCalls(m, map[string]int{"/cgi-bin/stable_token": 2, "/cgi-bin/token": 0}),
+				PreConfig:        m.ExpireTokens,
+				Config:           m.providerConfig() + tagVIP,
+				ConfigPlanChecks: plansNothing(),
+				Check:            checkCalls(m, map[string]int{"/cgi-bin/stable_token": 2, "/cgi-bin/token": 0}),
 			},
 		},
 	})
@@ -215,12 +207,7 @@ provider "wechat" {
 
 func TestAccProvider_expiredStaticTokenAsksForANewOne(t *testing.T) {
 	m := newTestMock(t, mockwechat.Config{})
-	staticConfig := fmt.Sprintf(`
-provider "wechat" {
-  access_token = %q
-  base_url     = %q
-}
-`, m.IssueAccessToken(), m.URL) + tagVIP
+	staticConfig := m.staticTokenProviderConfig() + tagVIP
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -237,7 +224,7 @@ provider "wechat" {
 			{
 				// With working credentials the same state plans no change.
 				Config:           m.providerConfig() + tagVIP,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigPlanChecks: plansNothing(),
 				Check:            checkCalls(m, map[string]int{"/cgi-bin/token": 0}),
 			},
 		},

@@ -10,6 +10,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat"
 )
@@ -60,6 +62,17 @@ provider "wechat" {
 `, testAppID, testAppSecret, m.URL)
 }
 
+// staticTokenProviderConfig is a provider block with an access token obtained elsewhere, as
+// a third-party platform would pass its authorizer_access_token.
+func (m *testMock) staticTokenProviderConfig() string {
+	return fmt.Sprintf(`
+provider "wechat" {
+  access_token = %q
+  base_url     = %q
+}
+`, m.IssueAccessToken(), m.URL)
+}
+
 func (m *testMock) follower(i int) string { return m.Followers()[i] }
 
 func (m *testMock) tagNamed(name string) (mockwechat.Tag, bool) {
@@ -86,6 +99,18 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatalf("out-of-band change: %v", err)
 	}
+}
+
+// plans proves, before apply, that the plan takes action on the resource at address.
+func plans(address string, action plancheck.ResourceActionType) resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{
+		PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(address, action)},
+	}
+}
+
+// plansNothing proves, before apply, that the account matches the configuration.
+func plansNothing() resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}
 }
 
 // expectError matches a diagnostic whatever the line breaks Terraform wraps it with: each

@@ -135,14 +135,10 @@ func TestAccTag_renamedOutsideIsRenamedBack(t *testing.T) {
 			{Config: tagConfig(m, "VIP")},
 			{
 				// Another administrator renames the tag: the plan renames it back in place.
-				PreConfig: func() { must(t, m.RenameTag(100, "VIP-old")) },
-				Config:    tagConfig(m, "VIP"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction("wechat_tag.vip", plancheck.ResourceActionUpdate),
-					},
-				},
-				Check: checkMockHasTag(m, "wechat_tag.vip", "VIP"),
+				PreConfig:        func() { must(t, m.RenameTag(100, "VIP-old")) },
+				Config:           tagConfig(m, "VIP"),
+				ConfigPlanChecks: plans("wechat_tag.vip", plancheck.ResourceActionUpdate),
+				Check:            checkMockHasTag(m, "wechat_tag.vip", "VIP"),
 			},
 		},
 	})
@@ -159,13 +155,9 @@ func TestAccTag_deletedOutsideIsCreatedAgain(t *testing.T) {
 			{
 				// Another administrator deletes the tag: it leaves the state at refresh and
 				// the plan creates it again, under a new id.
-				PreConfig: func() { must(t, m.DeleteTag(100)) },
-				Config:    tagConfig(m, "VIP"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction("wechat_tag.vip", plancheck.ResourceActionCreate),
-					},
-				},
+				PreConfig:        func() { must(t, m.DeleteTag(100)) },
+				Config:           tagConfig(m, "VIP"),
+				ConfigPlanChecks: plans("wechat_tag.vip", plancheck.ResourceActionCreate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("wechat_tag.vip", tfjsonpath.New("id"), knownvalue.Int64Exact(101)),
 				},
@@ -191,10 +183,8 @@ func TestAccTag_busyServiceIsNotReadAsDeleted(t *testing.T) {
 			},
 			{
 				// The tag stayed in state: with the service well again, nothing changes.
-				Config: tagConfig(m, "VIP"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           tagConfig(m, "VIP"),
+				ConfigPlanChecks: plansNothing(),
 			},
 		},
 	})
@@ -232,11 +222,9 @@ func TestAccTag_renameToTakenNameSaysWhichTagHasIt(t *testing.T) {
 			},
 			{
 				// The failed rename lost nothing: the tag keeps its old name.
-				Config: tagConfig(m, "新客户"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: checkMockHasTag(m, "wechat_tag.vip", "新客户"),
+				Config:           tagConfig(m, "新客户"),
+				ConfigPlanChecks: plansNothing(),
+				Check:            checkMockHasTag(m, "wechat_tag.vip", "新客户"),
 			},
 		},
 	})

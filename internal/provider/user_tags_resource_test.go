@@ -68,16 +68,6 @@ func expectTagIDs(ids ...int64) knownvalue.Check {
 	return knownvalue.SetExact(checks)
 }
 
-func plansUpdate(address string) resource.ConfigPlanChecks {
-	return resource.ConfigPlanChecks{
-		PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(address, plancheck.ResourceActionUpdate)},
-	}
-}
-
-func plansNothing() resource.ConfigPlanChecks {
-	return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}
-}
-
 func TestAccUserTags_lifecycle(t *testing.T) {
 	m := newTestMock(t, mockwechat.Config{})
 	alice := m.follower(0)
@@ -115,14 +105,14 @@ resource "wechat_user_tags" "alice" {
 			{
 				// Add a tag: an in-place update that tags the follower once more.
 				Config:            config(`[wechat_tag.vip.id, wechat_tag.gold.id]`),
-				ConfigPlanChecks:  plansUpdate("wechat_user_tags.alice"),
+				ConfigPlanChecks:  plans("wechat_user_tags.alice", plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue("wechat_user_tags.alice", tfjsonpath.New("tag_ids"), knownvalue.SetSizeExact(2))},
 				Check:             checkFollowerTagNames(m, alice, "VIP", "黄金会员"),
 			},
 			{
 				// Drop a tag: untagged in place.
 				Config:           config(`[wechat_tag.gold.id]`),
-				ConfigPlanChecks: plansUpdate("wechat_user_tags.alice"),
+				ConfigPlanChecks: plans("wechat_user_tags.alice", plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.CompareValuePairs("wechat_user_tags.alice", tfjsonpath.New("tag_ids").AtSliceIndex(0),
 						"wechat_tag.gold", tfjsonpath.New("id"), compare.ValuesSame()),
@@ -195,7 +185,7 @@ func TestAccUserTags_tagRemovedOutsideIsPutBack(t *testing.T) {
 					{
 						PreConfig:        func() { must(t, m.UntagUser(alice, 101)) },
 						Config:           userTagsConfig(m, alice, "[100, 101]", exclusive),
-						ConfigPlanChecks: plansUpdate("wechat_user_tags.alice"),
+						ConfigPlanChecks: plans("wechat_user_tags.alice", plancheck.ResourceActionUpdate),
 						Check:            checkFollowerTags(m, alice, 100, 101),
 					},
 				},
@@ -222,7 +212,7 @@ func TestAccUserTags_exclusiveOwnsEveryTag(t *testing.T) {
 				// A tag given outside Terraform is drift, and the apply removes it.
 				PreConfig:        func() { must(t, m.TagUser(alice, 101)) },
 				Config:           userTagsConfig(m, alice, "[100]", true),
-				ConfigPlanChecks: plansUpdate("wechat_user_tags.alice"),
+				ConfigPlanChecks: plans("wechat_user_tags.alice", plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("wechat_user_tags.alice", tfjsonpath.New("tag_ids"), expectTagIDs(100)),
 				},
@@ -244,7 +234,7 @@ func TestAccUserTags_becomingExclusiveRemovesOtherTags(t *testing.T) {
 			{Config: userTagsConfig(m, alice, "[100]", false), Check: checkFollowerTags(m, alice, 100, 101)},
 			{
 				Config:           userTagsConfig(m, alice, "[100]", true),
-				ConfigPlanChecks: plansUpdate("wechat_user_tags.alice"),
+				ConfigPlanChecks: plans("wechat_user_tags.alice", plancheck.ResourceActionUpdate),
 				Check:            checkFollowerTags(m, alice, 100),
 			},
 		},
@@ -261,13 +251,9 @@ func TestAccUserTags_changingOpenIDReplaces(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: userTagsConfig(m, alice, "[100]", false), Check: checkFollowerTags(m, alice, 100)},
 			{
-				Config: userTagsConfig(m, bob, "[100]", false),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction("wechat_user_tags.alice", plancheck.ResourceActionDestroyBeforeCreate),
-					},
-				},
-				Check: resource.ComposeTestCheckFunc(checkFollowerTags(m, alice), checkFollowerTags(m, bob, 100)),
+				Config:           userTagsConfig(m, bob, "[100]", false),
+				ConfigPlanChecks: plans("wechat_user_tags.alice", plancheck.ResourceActionDestroyBeforeCreate),
+				Check:            resource.ComposeTestCheckFunc(checkFollowerTags(m, alice), checkFollowerTags(m, bob, 100)),
 			},
 		},
 	})
