@@ -102,17 +102,20 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		return
 	}
 
-	settings := map[string]struct {
-		value types.String
-		env   string
+	settings := []struct {
+		attribute string
+		value     types.String
+		env       string
 	}{
-		"app_id":       {config.AppID, EnvAppID},
-		"app_secret":   {config.AppSecret, EnvAppSecret},
-		"access_token": {config.AccessToken, EnvAccessToken},
-		"base_url":     {config.BaseURL, EnvBaseURL},
+		{"app_id", config.AppID, EnvAppID},
+		{"app_secret", config.AppSecret, EnvAppSecret},
+		{"access_token", config.AccessToken, EnvAccessToken},
+		{"base_url", config.BaseURL, EnvBaseURL},
 	}
+	// Each setting comes from its attribute, or else from its environment variable.
 	resolved := map[string]string{}
-	for attribute, s := range settings {
+	for _, s := range settings {
+		attribute := s.attribute
 		if s.value.IsUnknown() {
 			resp.Diagnostics.AddAttributeError(path.Root(attribute), "Provider attribute unknown at plan time",
 				fmt.Sprintf("The provider's %s depends on a value that is known only after apply, but the provider needs it to plan. "+

@@ -230,3 +230,28 @@ func TestAccProvider_expiredStaticTokenAsksForANewOne(t *testing.T) {
 		},
 	})
 }
+
+func TestAccProvider_attributeUnknownAtPlanTime(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{})
+	config := fmt.Sprintf(`
+resource "terraform_data" "app" {
+  input = %q
+}
+
+provider "wechat" {
+  app_id     = terraform_data.app.output
+  app_secret = %q
+  base_url   = %q
+}
+`, testAppID, testAppSecret, m.URL) + tagVIP
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      config,
+				ExpectError: expectError(`Provider attribute unknown at plan time.*app_id depends on a value that is known only after apply.*WECHAT_APP_ID`),
+			},
+		},
+	})
+}
