@@ -4,21 +4,27 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -27,14 +33,20 @@ import (
 
 // Environment variables read when the matching provider attribute is not set.
 const (
-	EnvAppID       = "WECHAT_APP_ID"
-	EnvAppSecret   = "WECHAT_APP_SECRET"
-	EnvAccessToken = "WECHAT_ACCESS_TOKEN"
-	EnvBaseURL     = "WECHAT_BASE_URL"
+	EnvAppID          = "WECHAT_APP_ID"
+	EnvAppSecret      = "WECHAT_APP_SECRET"
+	EnvAccessToken    = "WECHAT_ACCESS_TOKEN"
+	EnvBaseURL        = "WECHAT_BASE_URL"
+	EnvTokenEndpoint  = "WECHAT_TOKEN_ENDPOINT"
+	EnvMaxRetries     = "WECHAT_MAX_RETRIES"
+	EnvRequestTimeout = "WECHAT_REQUEST_TIMEOUT"
 )
 
-// requestTimeout bounds one HTTP request to the WeChat API.
-const requestTimeout = 30 * time.Second
+// Defaults of the provider's tuning attributes.
+const (
+	defaultRequestTimeout = 30 * time.Second
+	maxMaxRetries         = 20
+)
 
 var _ provider.Provider = &WechatProvider{}
 
@@ -51,10 +63,13 @@ func New(version string) func() provider.Provider {
 }
 
 type providerModel struct {
-	AppID       types.String `tfsdk:"app_id"`
-	AppSecret   types.String `tfsdk:"app_secret"`
-	AccessToken types.String `tfsdk:"access_token"`
-	BaseURL     types.String `tfsdk:"base_url"`
+	AppID          types.String `tfsdk:"app_id"`
+	AppSecret      types.String `tfsdk:"app_secret"`
+	AccessToken    types.String `tfsdk:"access_token"`
+	BaseURL        types.String `tfsdk:"base_url"`
+	TokenEndpoint  types.String `tfsdk:"token_endpoint"`
+	MaxRetries     types.Int64  `tfsdk:"max_retries"`
+	RequestTimeout types.String `tfsdk:"request_timeout"`
 }
 
 func (p *WechatProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -91,6 +106,26 @@ func (p *WechatProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"It must use `https`, except on a loopback address (such as the mock server the tests use).",
 				Optional: true,
 			},
+			"token_endpoint": schema.StringAttribute{
+				MarkdownDescription: "Where the provider obtains access tokens with `app_id` and `app_secret`: `stable_token` (the default) or `token`. " +
+					"Use `token` only where `/cgi-bin/stable_token` is unavailable: every `/cgi-bin/token` call invalidates the token the account's own servers hold " +
+					"(after about five minutes), and the account may call it only 2,000 times a day. Defaults to the `" + EnvTokenEndpoint + "` environment variable.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(string(wechat.StableTokenEndpoint), string(wechat.LegacyTokenEndpoint))},
+			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("How many times a call that failed for a passing reason (the service busy or rate limited, "+
+					"a gateway error, a broken connection) is retried, with exponential backoff, before the provider gives up. "+
+					"0 to %d; defaults to the `%s` environment variable, then to %d.", maxMaxRetries, EnvMaxRetries, wechat.DefaultRetryPolicy().MaxRetries),
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(0, maxMaxRetries)},
+			},
+			"request_timeout": schema.StringAttribute{
+				MarkdownDescription: "How long one HTTP request to WeChat may take, as a Go duration such as `30s` or `1m`. " +
+					"A request that times out is retried like other passing failures. Defaults to the `" + EnvRequestTimeout + "` environment variable, then to `30s`.",
+				Optional:   true,
+				Validators: []validator.String{durationValidator{}},
+			},
 		},
 	}
 }
@@ -104,25 +139,35 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 
 	settings := []struct {
 		attribute string
-		value     types.String
+		value     attr.Value
 		env       string
 	}{
 		{"app_id", config.AppID, EnvAppID},
 		{"app_secret", config.AppSecret, EnvAppSecret},
 		{"access_token", config.AccessToken, EnvAccessToken},
 		{"base_url", config.BaseURL, EnvBaseURL},
+		{"token_endpoint", config.TokenEndpoint, EnvTokenEndpoint},
+		{"max_retries", config.MaxRetries, EnvMaxRetries},
+		{"request_timeout", config.RequestTimeout, EnvRequestTimeout},
 	}
 	// Each setting comes from its attribute, or else from its environment variable.
 	resolved := map[string]string{}
 	for _, s := range settings {
 		attribute := s.attribute
+		switch v := s.value.(type) {
+		case types.String:
+			resolved[attribute] = v.ValueString()
+		case types.Int64:
+			if !v.IsNull() && !v.IsUnknown() {
+				resolved[attribute] = strconv.FormatInt(v.ValueInt64(), 10)
+			}
+		}
 		if s.value.IsUnknown() {
 			resp.Diagnostics.AddAttributeError(path.Root(attribute), "Provider attribute unknown at plan time",
 				fmt.Sprintf("The provider's %s depends on a value that is known only after apply, but the provider needs it to plan. "+
 					"Set it to a value known at plan time, or set the %s environment variable instead.", attribute, s.env))
 			continue
 		}
-		resolved[attribute] = s.value.ValueString()
 		if s.value.IsNull() {
 			resolved[attribute] = os.Getenv(s.env)
 		}
@@ -131,6 +176,8 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		return
 	}
 
+	retry, timeout, diags := tuning(resolved)
+	resp.Diagnostics.Append(diags...)
 	baseURL := resolved["base_url"]
 	if baseURL == "" {
 		baseURL = wechat.DefaultBaseURL
@@ -148,12 +195,14 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 
 	cfg := wechat.Config{
 		BaseURL:    baseURL,
-		HTTPClient: &http.Client{Timeout: requestTimeout, Transport: userAgentTransport{"terraform-provider-wechat/" + p.version}},
+		HTTPClient: &http.Client{Timeout: timeout, Transport: userAgentTransport{"terraform-provider-wechat/" + p.version}},
 		Observer:   logCall,
+		Retry:      retry,
 	}
 	var tokens wechat.TokenSource = wechat.StaticToken(resolved["access_token"])
 	if resolved["access_token"] == "" {
-		shared, err := wechat.SharedStableTokenSource(cfg, resolved["app_id"], resolved["app_secret"])
+		endpoint := wechat.TokenEndpoint(cmp.Or(resolved["token_endpoint"], string(wechat.StableTokenEndpoint)))
+		shared, err := wechat.SharedTokenSource(cfg, endpoint, resolved["app_id"], resolved["app_secret"])
 		if err != nil {
 			resp.Diagnostics.AddError("Unable to create the WeChat client", err.Error())
 			return
@@ -167,6 +216,37 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	}
 	resp.ResourceData = client
 	resp.DataSourceData = client
+}
+
+// tuning reads the retry budget and the request timeout, whose environment variables
+// escape the schema's validators.
+func tuning(resolved map[string]string) (wechat.RetryPolicy, time.Duration, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	retry := wechat.DefaultRetryPolicy()
+	if raw := resolved["max_retries"]; raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 0 || n > maxMaxRetries {
+			diags.AddAttributeError(path.Root("max_retries"), "Invalid max_retries",
+				fmt.Sprintf("max_retries (or %s) is %q; it must be a whole number from 0 to %d.", EnvMaxRetries, raw, maxMaxRetries))
+		}
+		retry.MaxRetries = n
+	}
+	timeout := defaultRequestTimeout
+	if raw := resolved["request_timeout"]; raw != "" {
+		d, err := time.ParseDuration(raw)
+		if err != nil || d <= 0 {
+			diags.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
+				fmt.Sprintf("request_timeout (or %s) is %q; it must be a positive Go duration such as 30s or 1m.", EnvRequestTimeout, raw))
+		}
+		timeout = d
+	}
+	switch resolved["token_endpoint"] {
+	case "", string(wechat.StableTokenEndpoint), string(wechat.LegacyTokenEndpoint):
+	default:
+		diags.AddAttributeError(path.Root("token_endpoint"), "Invalid token_endpoint",
+			fmt.Sprintf("token_endpoint (or %s) is %q; it must be stable_token (the default) or token.", EnvTokenEndpoint, resolved["token_endpoint"]))
+	}
+	return retry, timeout, diags
 }
 
 // checkCredentials demands exactly one way to authenticate: app_id with app_secret, or
@@ -257,6 +337,11 @@ func logCall(ctx context.Context, call wechat.CallInfo) {
 	}
 	if call.Err != nil {
 		fields["error"] = call.Err.Error()
+		if call.RetryIn > 0 {
+			fields["retry_in_ms"] = call.RetryIn.Milliseconds()
+			tflog.SubsystemWarn(ctx, logSubsystem, "WeChat API call failed; retrying", fields)
+			return
+		}
 		tflog.SubsystemWarn(ctx, logSubsystem, "WeChat API call failed", fields)
 		return
 	}

@@ -51,15 +51,17 @@ func newTestMock(t *testing.T, cfg mockwechat.Config) *testMock {
 	return &testMock{Server: server, URL: httpServer.URL}
 }
 
-// providerConfig is a provider block authenticating with the app's id and secret.
-func (m *testMock) providerConfig() string {
+// providerConfig is a provider block authenticating with the app's id and secret; extra
+// lines, such as "max_retries = 0", go into the block.
+func (m *testMock) providerConfig(extra ...string) string {
 	return fmt.Sprintf(`
 provider "wechat" {
   app_id     = %q
   app_secret = %q
   base_url   = %q
+  %s
 }
-`, testAppID, testAppSecret, m.URL)
+`, testAppID, testAppSecret, m.URL, strings.Join(extra, "\n  "))
 }
 
 // staticTokenProviderConfig is a provider block with an access token obtained elsewhere, as

@@ -169,6 +169,11 @@ func TestAccTag_deletedOutsideIsCreatedAgain(t *testing.T) {
 
 func TestAccTag_busyServiceIsNotReadAsDeleted(t *testing.T) {
 	m := newTestMock(t, mockwechat.Config{})
+	noRetries := m.providerConfig("max_retries = 0") + `
+resource "wechat_tag" "vip" {
+  name = "VIP"
+}
+`
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -176,14 +181,21 @@ func TestAccTag_busyServiceIsNotReadAsDeleted(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: tagConfig(m, "VIP")},
 			{
-				// A busy tags/get fails the refresh instead of planning to create the tag again.
+				// A busy tags/get is retried, and the refresh finds the tag.
+				PreConfig:        func() { must(t, m.FailNext("/cgi-bin/tags/get", -1)) },
+				Config:           tagConfig(m, "VIP"),
+				ConfigPlanChecks: plansNothing(),
+			},
+			{
+				// With no retries left, the busy answer fails the refresh instead of
+				// planning to create the tag again.
 				PreConfig:   func() { must(t, m.FailNext("/cgi-bin/tags/get", -1)) },
-				Config:      tagConfig(m, "VIP"),
+				Config:      noRetries,
 				ExpectError: expectError(`Unable to read the tag.*errcode -1`),
 			},
 			{
 				// The tag stayed in state: with the service well again, nothing changes.
-				Config:           tagConfig(m, "VIP"),
+				Config:           noRetries,
 				ConfigPlanChecks: plansNothing(),
 			},
 		},

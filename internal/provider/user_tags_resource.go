@@ -102,13 +102,17 @@ func (r *UserTagsResource) Create(ctx context.Context, req resource.CreateReques
 		addFollowerError(&resp.Diagnostics, openid, err)
 		return
 	}
-	var remove []int64
-	if plan.Exclusive.ValueBool() {
-		remove = difference(current, desired)
+	exclusive := plan.Exclusive.ValueBool()
+	target := func(held []int64) (add, remove []int64) {
+		if exclusive {
+			remove = difference(held, desired)
+		}
+		return difference(desired, held), remove
 	}
-	// Nothing is saved when a change fails midway: the next apply reads the follower's tags
-	// anew and makes only the changes still missing.
-	if _, err := r.change(ctx, openid, current, difference(desired, current), remove); err != nil {
+	// Nothing is saved when a change fails midway: Terraform would mark a half-created
+	// resource for replacement, while without state the next apply reads the follower's
+	// tags anew and makes only the changes still missing.
+	if _, err := r.converge(ctx, openid, current, target); err != nil {
 		addFollowerError(&resp.Diagnostics, openid, err)
 		return
 	}
@@ -164,11 +168,14 @@ func (r *UserTagsResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 
 	exclusive := plan.Exclusive.ValueBool()
-	remove := intersection(difference(prior, desired), current)
-	if exclusive {
-		remove = difference(current, desired)
+	target := func(held []int64) (add, remove []int64) {
+		remove = intersection(difference(prior, desired), held)
+		if exclusive {
+			remove = difference(held, desired)
+		}
+		return difference(desired, held), remove
 	}
-	held, err := r.change(ctx, openid, current, difference(desired, current), remove)
+	held, err := r.converge(ctx, openid, current, target)
 	if err != nil {
 		addFollowerError(&resp.Diagnostics, openid, err)
 		// Record what the follower now carries among the tags this resource manages, so
@@ -203,8 +210,13 @@ func (r *UserTagsResource) Delete(ctx context.Context, req resource.DeleteReques
 	}
 	// Only the managed tags the follower still carries: a tag deleted meanwhile would make
 	// batchuntagging fail with 45159.
-	if _, err := r.change(ctx, openid, current, nil, intersection(managed, current)); err != nil {
+	target := func(held []int64) (add, remove []int64) { return nil, intersection(managed, held) }
+	if held, err := r.converge(ctx, openid, current, target); err != nil {
 		addFollowerError(&resp.Diagnostics, openid, err)
+		// The resource stays, managing the tags the follower still carries: the next
+		// destroy removes only those.
+		state.TagIDs = tagIDSet(intersection(managed, held), &resp.Diagnostics)
+		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	}
 }
 
@@ -218,15 +230,39 @@ func (r *UserTagsResource) ImportState(ctx context.Context, req resource.ImportS
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("exclusive"), false)...)
 }
 
-// change takes the tags remove from the follower and gives it the tags add, one call per
-// tag, removals first so that an exclusive change makes room under the 20-tag limit. It
-// returns the tags the follower carries afterwards, as far as the calls that succeeded
-// tell.
-func (r *UserTagsResource) change(ctx context.Context, openid string, current, add, remove []int64) ([]int64, error) {
+// maxRereads bounds how often converge re-reads a follower after lost responses.
+const maxRereads = 5
+
+// converge changes the follower's tags from current to what target asks of them: the
+// tags to add and to remove, given the tags the follower carries. It untags first, so
+// that an exclusive change makes room under the 20-tag limit, then tags, one call per
+// tag. When a call's response is lost, the change may or may not have been applied: the
+// follower's tags are read again and target asked anew, instead of sending the call
+// again blindly. converge returns the tags the follower carries afterwards, as far as
+// the calls that succeeded tell.
+func (r *UserTagsResource) converge(ctx context.Context, openid string, current []int64, target func(held []int64) (add, remove []int64)) ([]int64, error) {
 	held := slices.Sorted(slices.Values(current))
-	if after := len(union(difference(held, remove), add)); after > wechat.MaxTagsPerFollower {
-		return held, &tagLimitError{openid: openid, current: len(current), after: after}
+	for rereads := 0; ; rereads++ {
+		add, remove := target(held)
+		if after := len(union(difference(held, remove), add)); after > wechat.MaxTagsPerFollower {
+			return held, &tagLimitError{openid: openid, current: len(held), after: after}
+		}
+		var err error
+		held, err = r.apply(ctx, openid, held, add, remove)
+		if err == nil || !wechat.IsAmbiguous(err) || rereads == maxRereads {
+			return held, err
+		}
+		reread, readErr := r.client.FollowerTags(ctx, openid)
+		if readErr != nil {
+			return held, fmt.Errorf("%w; reading the follower's tags again failed too: %w", err, readErr)
+		}
+		held = slices.Sorted(slices.Values(reread))
 	}
+}
+
+// apply makes the calls of one converge round and returns the tags held after the calls
+// that succeeded.
+func (r *UserTagsResource) apply(ctx context.Context, openid string, held, add, remove []int64) ([]int64, error) {
 	for _, id := range remove {
 		if err := r.client.UntagFollowers(ctx, id, []string{openid}); err != nil {
 			return held, &tagChangeError{tagID: id, err: err}

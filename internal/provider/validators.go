@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
@@ -89,5 +90,26 @@ func (openIDValidator) ValidateString(_ context.Context, req validator.StringReq
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid openid",
 			fmt.Sprintf("%q is not shaped like a WeChat openid, which is 28 letters, digits, '-' or '_', such as ocYxcuAEy30bX0NXmGn4ypqx3tI0. "+
 				"Use the openid of a follower of this account, as WeChat sends it in messages and events.", openid))
+	}
+}
+
+// durationValidator refuses a request_timeout that is not a positive Go duration.
+type durationValidator struct{}
+
+var _ validator.String = durationValidator{}
+
+func (durationValidator) Description(context.Context) string {
+	return "must be a positive Go duration, such as 30s or 1m"
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d <= 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("%q is not a positive duration. Write it as Go does, such as 30s, 1m or 1m30s.", req.ConfigValue.ValueString()))
 	}
 }

@@ -2,8 +2,13 @@
 //
 // It knows HTTP and the WeChat service, and nothing of Terraform. Every call takes a
 // context, errors are typed (APIError, HTTPError, TransportError) with helpers such as
-// IsTokenRejected and IsTransient, and the access token never appears in an error or in
-// what the Observer sees.
+// IsTokenRejected, IsTransient and IsAmbiguous, and the access token and app secret never
+// appear in an error or in what the Observer sees.
+//
+// Transient failures are retried within a RetryPolicy. A write whose response was lost
+// is never sent again blindly: requests that have the same effect when repeated (rename,
+// delete) are resent, a lost tags/create is looked up by name before it is sent again,
+// and a lost membership change is returned to the caller as ambiguous, to re-read.
 package wechat
 
 import (
@@ -13,9 +18,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -26,10 +34,42 @@ const DefaultBaseURL = "https://api.weixin.qq.com"
 type Config struct {
 	// BaseURL is the scheme and host of the API, DefaultBaseURL when empty.
 	BaseURL string
-	// HTTPClient sends the requests; http.DefaultClient when nil.
+	// HTTPClient sends the requests; a client with no timeout when nil. Its
+	// CheckRedirect is replaced: the client never follows redirects.
 	HTTPClient *http.Client
 	// Observer, when set, is told of every request once it has ended.
 	Observer Observer
+	// Retry bounds the retries of transient failures. The zero value retries nothing.
+	Retry RetryPolicy
+}
+
+// RetryPolicy bounds how transient failures are retried: exponential backoff from
+// MinBackoff, doubling up to MaxBackoff, each wait drawn between half and all of it so
+// that parallel callers do not retry in step.
+type RetryPolicy struct {
+	// MaxRetries is how many times one call is retried after its first attempt. A retry
+	// after a token refresh is not counted.
+	MaxRetries int
+	MinBackoff time.Duration
+	MaxBackoff time.Duration
+}
+
+// DefaultRetryPolicy suits the real service: a busy spell or a per-minute limit passes
+// within the minute or so that eight retries wait at most.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxRetries: 8, MinBackoff: 250 * time.Millisecond, MaxBackoff: 15 * time.Second}
+}
+
+func (p RetryPolicy) backoff(retry int) time.Duration {
+	d := p.MinBackoff
+	for i := 1; i < retry && d < p.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, p.MaxBackoff)
+	if d <= 0 {
+		return 0
+	}
+	return d/2 + rand.N(d/2+1)
 }
 
 // Observer is told of every request to the service, for logging and metrics.
@@ -39,11 +79,14 @@ type Observer func(ctx context.Context, call CallInfo)
 type CallInfo struct {
 	// Endpoint is the path below /cgi-bin/, such as "tags/create".
 	Endpoint string
-	// Attempt counts from 1; a retry after a token refresh is attempt 2.
+	// Attempt counts the requests of one call from 1: retries and the request after a
+	// token refresh count.
 	Attempt  int
 	Duration time.Duration
 	// Err is nil on success; ErrorCode(Err) gives the WeChat errcode of a refused call.
 	Err error
+	// RetryIn is how long the client waits before it retries the call; 0 when it does not.
+	RetryIn time.Duration
 }
 
 // Client calls the tag endpoints with tokens from its TokenSource. It is safe for
@@ -51,6 +94,7 @@ type CallInfo struct {
 type Client struct {
 	raw    *rawClient
 	tokens TokenSource
+	fresh  freshTags
 }
 
 // NewClient returns a client of the service described by cfg.
@@ -65,34 +109,64 @@ func NewClient(cfg Config, tokens TokenSource) (*Client, error) {
 	return &Client{raw: raw, tokens: tokens}, nil
 }
 
-// call sends a request with an access token. When the service rejects the token as
-// invalid or expired, it asks the token source for a new one and tries exactly once more.
-func (c *Client) call(ctx context.Context, method, endpoint string, request, response any) error {
-	token, err := c.tokens.Token(ctx)
-	if err != nil {
-		return fmt.Errorf("obtaining a WeChat access token: %w", err)
-	}
-	err = c.raw.callAttempt(ctx, method, endpoint, token, request, response, 1)
-	if !IsTokenRejected(err) {
-		return err
-	}
-	fresh, refreshErr := c.tokens.Refresh(ctx, token)
-	if errors.Is(refreshErr, ErrTokenNotRefreshable) {
-		return fmt.Errorf("%w: the access token given to the provider is invalid or expired; give it a new one", err)
-	}
-	if refreshErr != nil {
-		// The refresh's error decides what the caller does next: a busy token endpoint
-		// is transient, a wrong secret is not.
-		return fmt.Errorf("%v; obtaining a new access token failed: %w", err, refreshErr)
-	}
-	return c.raw.callAttempt(ctx, method, endpoint, fresh, request, response, 2)
+// apiRequest is one call of an endpoint, as sent again on each attempt.
+type apiRequest struct {
+	method   string
+	endpoint string
+	// query holds parameters other than the access token.
+	query    url.Values
+	body     any
+	response any
+	// resendable says that sending the request again after its response was lost has the
+	// same effect as sending it once.
+	resendable bool
+	// tagID is the tag the request names, or 0: a tag created moments ago may be refused
+	// as unknown (45159), and is given a few retries before that is believed.
+	tagID int64
+	// secrets are credentials the request carries besides the token, masked in errors.
+	secrets []string
 }
 
-// rawClient sends one request and decodes WeChat's response envelope.
+// freshTagGrace is how long after its creation a tag's 45159 is retried, and
+// freshTagRetries how often.
+const (
+	freshTagGrace   = 2 * time.Minute
+	freshTagRetries = 3
+)
+
+// freshTags remembers the tags this client created, and when.
+type freshTags struct {
+	mu      sync.Mutex
+	created map[int64]time.Time
+}
+
+func (f *freshTags) add(id int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.created == nil {
+		f.created = map[int64]time.Time{}
+	}
+	f.created[id] = time.Now()
+}
+
+func (f *freshTags) contains(id int64) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	created, ok := f.created[id]
+	return ok && time.Since(created) < freshTagGrace
+}
+
+// call sends req with an access token, within the retry policy.
+func (c *Client) call(ctx context.Context, req apiRequest) error {
+	return c.raw.do(ctx, req, c.tokens, &c.fresh)
+}
+
+// rawClient sends requests and decodes WeChat's response envelope.
 type rawClient struct {
 	baseURL  *url.URL
 	http     *http.Client
 	observer Observer
+	retry    RetryPolicy
 }
 
 func newRawClient(cfg Config) (*rawClient, error) {
@@ -114,68 +188,156 @@ func newRawClient(cfg Config) (*rawClient, error) {
 	// WeChat never redirects, and following a redirect would send the access token in
 	// the query to wherever it points: a 3xx is returned as an HTTPError instead.
 	httpClient.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &rawClient{baseURL: u, http: &httpClient, observer: cfg.Observer}, nil
+	return &rawClient{baseURL: u, http: &httpClient, observer: cfg.Observer, retry: cfg.Retry}, nil
+}
+
+// do sends req until it succeeds, fails for good, or the retry budget is spent.
+//
+// With tokens, each request carries an access token; when the service rejects it as
+// invalid or expired, do asks for a new one and sends the request again at once, only
+// once. fresh, when given, lists the tags created moments ago, whose 45159 is retried a
+// few times before it is believed.
+func (c *rawClient) do(ctx context.Context, req apiRequest, tokens TokenSource, fresh *freshTags) error {
+	var token string
+	if tokens != nil {
+		var err error
+		if token, err = tokens.Token(ctx); err != nil {
+			return fmt.Errorf("obtaining a WeChat access token: %w", err)
+		}
+	}
+	refreshed, retries, freshTagRetriesLeft := false, 0, freshTagRetries
+	for attempt := 1; ; attempt++ {
+		start := time.Now()
+		err := c.roundTrip(ctx, req, token)
+		call := CallInfo{Endpoint: req.endpoint, Attempt: attempt, Duration: time.Since(start), Err: err}
+		if err == nil {
+			c.observe(ctx, call)
+			return nil
+		}
+
+		if tokens != nil && IsTokenRejected(err) && !refreshed {
+			c.observe(ctx, call)
+			refreshed = true
+			newToken, refreshErr := tokens.Refresh(ctx, token)
+			if errors.Is(refreshErr, ErrTokenNotRefreshable) {
+				return fmt.Errorf("%w: the access token given to the provider is invalid or expired; give it a new one", err)
+			}
+			if refreshErr != nil {
+				// The refresh's error decides what the caller does next: a busy token
+				// endpoint is transient, a wrong secret is not.
+				return fmt.Errorf("%v; obtaining a new access token failed: %w", err, refreshErr)
+			}
+			token = newToken
+			continue
+		}
+
+		retry := retryable(req, err)
+		if !retry && fresh != nil && req.tagID != 0 && IsInvalidTagID(err) && freshTagRetriesLeft > 0 && fresh.contains(req.tagID) {
+			freshTagRetriesLeft--
+			retry = true
+		}
+		if !retry || ctx.Err() != nil || retries >= c.retry.MaxRetries {
+			c.observe(ctx, call)
+			return err
+		}
+		retries++
+		call.RetryIn = c.retry.backoff(retries)
+		c.observe(ctx, call)
+		if waitErr := sleep(ctx, call.RetryIn); waitErr != nil {
+			return fmt.Errorf("%w (stopped retrying: %w)", err, waitErr)
+		}
+	}
+}
+
+func (c *rawClient) observe(ctx context.Context, call CallInfo) {
+	if c.observer != nil {
+		c.observer(ctx, call)
+	}
+}
+
+// retryable reports whether sending req again may succeed and cannot do harm.
+func retryable(req apiRequest, err error) bool {
+	var httpErr *HTTPError
+	var transportErr *TransportError
+	switch {
+	case HasCode(err, CodeSystemBusy, CodeFrequencyLimit, CodeConcurrentTagging):
+		// The service answered: nothing was applied.
+		return true
+	case errors.As(err, &httpErr):
+		return httpErr.StatusCode == http.StatusTooManyRequests || (httpErr.StatusCode >= 500 && req.resendable)
+	case errors.As(err, &transportErr):
+		return !transportErr.RequestSent || req.resendable
+	}
+	return false
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // maxResponseBytes bounds what is read of a response. The largest legitimate one, a page
 // of 10,000 openids, is about 320 KB.
 const maxResponseBytes = 16 << 20
 
-// call sends one request; secrets are credentials in the request body (the app secret of
-// stable_token) that must not appear in an error, like the token.
-func (c *rawClient) call(ctx context.Context, method, endpoint, token string, request, response any, secrets ...string) error {
-	return c.callAttempt(ctx, method, endpoint, token, request, response, 1, secrets...)
-}
-
-func (c *rawClient) callAttempt(ctx context.Context, method, endpoint, token string, request, response any, attempt int, secrets ...string) error {
-	start := time.Now()
-	err := c.roundTrip(ctx, method, endpoint, token, request, response, newRedactor(token, secrets))
-	if c.observer != nil {
-		c.observer(ctx, CallInfo{Endpoint: endpoint, Attempt: attempt, Duration: time.Since(start), Err: err})
-	}
-	return err
-}
-
-func (c *rawClient) roundTrip(ctx context.Context, method, endpoint, token string, request, response any, redact *strings.Replacer) error {
+func (c *rawClient) roundTrip(ctx context.Context, req apiRequest, token string) error {
+	redact := newRedactor(token, req.secrets)
 	u := *c.baseURL
-	u.Path += "/cgi-bin/" + endpoint
-	if token != "" {
-		u.RawQuery = url.Values{"access_token": {token}}.Encode()
+	u.Path += "/cgi-bin/" + req.endpoint
+	query := url.Values{}
+	for k, v := range req.query {
+		query[k] = v
 	}
+	if token != "" {
+		query.Set("access_token", token)
+	}
+	u.RawQuery = query.Encode()
 
 	var body io.Reader
-	if request != nil {
+	if req.body != nil {
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
 		// WeChat stores tag names as sent: "<" must not become "\u003c".
 		enc.SetEscapeHTML(false)
-		if err := enc.Encode(request); err != nil {
-			return fmt.Errorf("WeChat %s: encoding the request: %w", endpoint, err)
+		if err := enc.Encode(req.body); err != nil {
+			return fmt.Errorf("WeChat %s: encoding the request: %w", req.endpoint, err)
 		}
 		body = &buf
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	// Whether the request reached the wire decides whether a failed write may have been
+	// applied.
+	sent := false
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) { sent = info.Err == nil },
+	})
+	httpReq, err := http.NewRequestWithContext(ctx, req.method, u.String(), body)
 	if err != nil {
-		return &TransportError{Endpoint: endpoint, message: "building the request failed", cause: err}
+		return &TransportError{Endpoint: req.endpoint, message: "building the request failed", cause: err}
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+		httpReq.Header.Set("Content-Type", "application/json; charset=utf-8")
 	}
-	req.Header.Set("Accept", "application/json")
+	httpReq.Header.Set("Accept", "application/json")
 
-	resp, err := c.http.Do(req)
+	resp, err := c.http.Do(httpReq)
 	if err != nil {
-		return transportError(endpoint, err, redact)
+		return transportError(req.endpoint, err, sent, redact)
 	}
 	defer resp.Body.Close()
 	payload, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
-		return transportError(endpoint, err, redact)
+		return transportError(req.endpoint, err, true, redact)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return &HTTPError{Endpoint: endpoint, StatusCode: resp.StatusCode, Body: snippet(payload, redact)}
+		return &HTTPError{Endpoint: req.endpoint, StatusCode: resp.StatusCode, Body: snippet(payload, redact)}
 	}
-	return decodeResponse(endpoint, payload, response, redact)
+	return decodeResponse(req.endpoint, payload, req.response, redact)
 }
 
 // decodeResponse reads WeChat's envelope: an errcode other than 0 is an error whatever else
@@ -187,7 +349,7 @@ func decodeResponse(endpoint string, payload []byte, response any, redact *strin
 		ErrMsg  string `json:"errmsg"`
 	}
 	if err := json.Unmarshal(payload, &envelope); err != nil {
-		return &TransportError{Endpoint: endpoint, message: "the response is not JSON: " + snippet(payload, redact), cause: err}
+		return &TransportError{Endpoint: endpoint, RequestSent: true, message: "the response is not JSON: " + snippet(payload, redact), cause: err}
 	}
 	if envelope.ErrCode != nil && *envelope.ErrCode != 0 {
 		return newAPIError(endpoint, *envelope.ErrCode, redact.Replace(envelope.ErrMsg))
@@ -196,13 +358,13 @@ func decodeResponse(endpoint string, payload []byte, response any, redact *strin
 		return nil
 	}
 	if err := json.Unmarshal(payload, response); err != nil {
-		return &TransportError{Endpoint: endpoint, message: "the response does not have the documented shape: " + err.Error(), cause: err}
+		return &TransportError{Endpoint: endpoint, RequestSent: true, message: "the response does not have the documented shape: " + err.Error(), cause: err}
 	}
 	return nil
 }
 
-// newRedactor masks the access token, as sent and as escaped in the query, and the other
-// secrets of a request, in any text an error quotes.
+// newRedactor masks the access token and the other secrets of a request, as sent and as
+// escaped in a query, in any text an error quotes.
 func newRedactor(token string, secrets []string) *strings.Replacer {
 	var pairs []string
 	if token != "" {
@@ -210,7 +372,7 @@ func newRedactor(token string, secrets []string) *strings.Replacer {
 	}
 	for _, secret := range secrets {
 		if secret != "" {
-			pairs = append(pairs, secret, "[secret]")
+			pairs = append(pairs, secret, "[secret]", url.QueryEscape(secret), "[secret]")
 		}
 	}
 	return strings.NewReplacer(pairs...)
@@ -218,19 +380,19 @@ func newRedactor(token string, secrets []string) *strings.Replacer {
 
 // transportError keeps the cause of a failed request but not its URL: *url.Error prints
 // the whole URL, query and access token included.
-func transportError(endpoint string, err error, redact *strings.Replacer) error {
+func transportError(endpoint string, err error, sent bool, redact *strings.Replacer) error {
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
 		err = urlErr.Err
 	}
-	return &TransportError{Endpoint: endpoint, message: redact.Replace(err.Error()), cause: err}
+	return &TransportError{Endpoint: endpoint, RequestSent: sent, message: redact.Replace(err.Error()), cause: err}
 }
 
 // snippet is the start of a response body for an error message, credentials masked before
 // it is cut so that no part of one survives.
 func snippet(payload []byte, redact *strings.Replacer) string {
 	const limit = 200
-	s := strings.TrimSpace(redact.Replace(string(payload)))
+	s := redact.Replace(strings.TrimSpace(string(payload)))
 	if len(s) > limit {
 		s = s[:limit] + "…"
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Error codes of the WeChat tag API that callers act on. The service reports them in the
@@ -56,7 +57,21 @@ func (e *APIError) Error() string {
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, ", rid %s", e.RequestID)
 	}
+	if e.ErrCode == CodeDailyQuotaReached {
+		fmt.Fprintf(&b, ": the account has used its daily quota of calls to this API, which WeChat resets at midnight "+
+			"China Standard Time (UTC+8), in %s; the quota can also be reset in the Official Account console",
+			untilQuotaReset(time.Now()).Round(time.Minute))
+	}
 	return b.String()
+}
+
+// chinaStandardTime is the zone of WeChat's daily quotas.
+var chinaStandardTime = time.FixedZone("CST", 8*60*60)
+
+func untilQuotaReset(now time.Time) time.Duration {
+	local := now.In(chinaStandardTime)
+	midnight := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, chinaStandardTime)
+	return midnight.Sub(now)
 }
 
 var ridPattern = regexp.MustCompile(`[,;]?\s*rid:\s*([0-9A-Za-z-]+)\s*$`)
@@ -92,8 +107,11 @@ func (e *HTTPError) Error() string {
 // whose query carries the access token.
 type TransportError struct {
 	Endpoint string
-	message  string
-	cause    error
+	// RequestSent says that the whole request reached the wire before the failure, so
+	// that a write may have been applied although no answer came back.
+	RequestSent bool
+	message     string
+	cause       error
 }
 
 func (e *TransportError) Error() string { return "WeChat " + e.Endpoint + ": " + e.message }
@@ -141,6 +159,18 @@ func IsUnknownFollower(err error) bool {
 // that a tag is gone: only its absence from tags/get is.
 func IsInvalidTagID(err error) bool {
 	return HasCode(err, CodeInvalidTagID)
+}
+
+// IsAmbiguous reports whether a failed write may have been applied: the request was
+// sent, and the answer was lost (a timeout, a broken connection, a gateway error). The
+// caller finds out what happened before it sends the write again.
+func IsAmbiguous(err error) bool {
+	var transportErr *TransportError
+	if errors.As(err, &transportErr) {
+		return transportErr.RequestSent && !errors.Is(err, context.Canceled)
+	}
+	var httpErr *HTTPError
+	return errors.As(err, &httpErr) && httpErr.StatusCode >= 500
 }
 
 // IsTransient reports whether the same request may succeed later: the service is busy or

@@ -647,8 +647,8 @@ func TestNewClient_refusesBadConfiguration(t *testing.T) {
 		if _, err := wechat.NewStableTokenSource(wechat.Config{BaseURL: base}, testAppID, testSecret); err == nil {
 			t.Errorf("base URL %q was accepted by NewStableTokenSource", base)
 		}
-		if _, err := wechat.SharedStableTokenSource(wechat.Config{BaseURL: base}, testAppID, testSecret); err == nil {
-			t.Errorf("base URL %q was accepted by SharedStableTokenSource", base)
+		if _, err := wechat.SharedTokenSource(wechat.Config{BaseURL: base}, wechat.StableTokenEndpoint, testAppID, testSecret); err == nil {
+			t.Errorf("base URL %q was accepted by SharedTokenSource", base)
 		}
 	}
 	if _, err := wechat.NewClient(wechat.Config{}, wechat.StaticToken("t")); err != nil {
@@ -661,5 +661,19 @@ func TestIsSystemTag(t *testing.T) {
 		if got := wechat.IsSystemTag(id); got != want {
 			t.Errorf("IsSystemTag(%d) = %v", id, got)
 		}
+	}
+}
+
+// 45009 cannot be retried away: the message must say when the quota comes back.
+func TestAPIError_dailyQuotaSaysWhenItResets(t *testing.T) {
+	f := newFixture(t, mockwechat.Config{})
+	must(t, f.mock.FailNext(pathList, wechat.CodeDailyQuotaReached))
+	_, err := f.client.ListTags(t.Context())
+	requireAPIError(t, err, "tags/get", wechat.CodeDailyQuotaReached)
+	if !strings.Contains(err.Error(), "resets at midnight China Standard Time (UTC+8), in ") {
+		t.Errorf("the error %q does not say when the quota resets", err)
+	}
+	if wechat.IsTransient(err) {
+		t.Errorf("IsTransient(%q) = true: a spent daily quota does not come back within a retry", err)
 	}
 }

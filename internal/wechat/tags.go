@@ -60,10 +60,43 @@ type tagRef struct {
 }
 
 // CreateTag creates a tag named name (tags/create).
+//
+// tags/create cannot be sent twice safely, so when its response is lost the tag is looked
+// up by name first: found, it is the tag the lost call created, and it is returned; not
+// found, the create is sent again. Tag names are unique within an account, so this never
+// makes a duplicate.
 func (c *Client) CreateTag(ctx context.Context, name string) (Tag, error) {
 	if err := validTagName(name); err != nil {
 		return Tag{}, err
 	}
+	for resent := 0; ; resent++ {
+		tag, err := c.createTagOnce(ctx, name)
+		if err == nil {
+			c.fresh.add(tag.ID)
+			return tag, nil
+		}
+		// A 45157 after a lost create may be that create's own tag.
+		if !IsAmbiguous(err) && !(resent > 0 && HasCode(err, CodeIllegalTagName)) {
+			return Tag{}, err
+		}
+		existing, found, listErr := c.findTagNamed(ctx, name)
+		if listErr != nil {
+			return Tag{}, fmt.Errorf("%w; looking the tag up after the lost response failed too: %w", err, listErr)
+		}
+		if found {
+			c.fresh.add(existing.ID)
+			return existing, nil
+		}
+		if !IsAmbiguous(err) || resent >= c.raw.retry.MaxRetries {
+			return Tag{}, err
+		}
+		if waitErr := sleep(ctx, c.raw.retry.backoff(resent+1)); waitErr != nil {
+			return Tag{}, fmt.Errorf("%w (stopped retrying: %w)", err, waitErr)
+		}
+	}
+}
+
+func (c *Client) createTagOnce(ctx context.Context, name string) (Tag, error) {
 	request := struct {
 		Tag struct {
 			Name string `json:"name"`
@@ -73,7 +106,8 @@ func (c *Client) CreateTag(ctx context.Context, name string) (Tag, error) {
 	var response struct {
 		Tag *Tag `json:"tag"`
 	}
-	if err := c.call(ctx, http.MethodPost, "tags/create", request, &response); err != nil {
+	err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/create", body: request, response: &response})
+	if err != nil {
 		return Tag{}, err
 	}
 	if response.Tag == nil {
@@ -82,12 +116,25 @@ func (c *Client) CreateTag(ctx context.Context, name string) (Tag, error) {
 	return *response.Tag, nil
 }
 
+func (c *Client) findTagNamed(ctx context.Context, name string) (Tag, bool, error) {
+	tags, err := c.ListTags(ctx)
+	if err != nil {
+		return Tag{}, false, err
+	}
+	for _, t := range tags {
+		if t.Name == name {
+			return t, true, nil
+		}
+	}
+	return Tag{}, false, nil
+}
+
 // ListTags returns every tag of the account, system tag 2 (starred) included (tags/get).
 func (c *Client) ListTags(ctx context.Context) ([]Tag, error) {
 	var response struct {
 		Tags *[]Tag `json:"tags"`
 	}
-	if err := c.call(ctx, http.MethodGet, "tags/get", nil, &response); err != nil {
+	if err := c.call(ctx, apiRequest{method: http.MethodGet, endpoint: "tags/get", response: &response, resendable: true}); err != nil {
 		return nil, err
 	}
 	// A body without "tags" is not an empty account: every account has the starred tag,
@@ -106,7 +153,8 @@ func (c *Client) RenameTag(ctx context.Context, id int64, name string) error {
 	request := struct {
 		Tag tagRef `json:"tag"`
 	}{Tag: tagRef{ID: id, Name: name}}
-	return c.call(ctx, http.MethodPost, "tags/update", request, nil)
+	// Renaming a tag to the name it already has succeeds, so a lost rename is resent.
+	return c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/update", body: request, resendable: true, tagID: id})
 }
 
 // DeleteTag deletes the tag id, which also removes it from every follower (tags/delete).
@@ -114,7 +162,9 @@ func (c *Client) DeleteTag(ctx context.Context, id int64) error {
 	request := struct {
 		Tag tagRef `json:"tag"`
 	}{Tag: tagRef{ID: id}}
-	return c.call(ctx, http.MethodPost, "tags/delete", request, nil)
+	// A lost delete is resent: if the first one was applied, the second fails with 45159,
+	// which callers check against tags/get.
+	return c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/delete", body: request, resendable: true, tagID: id})
 }
 
 // TagFollowers gives the tag to every follower listed (tags/members/batchtagging), in
@@ -157,7 +207,10 @@ func (c *Client) batchMembers(ctx context.Context, endpoint string, tagID int64,
 			OpenIDList []string `json:"openid_list"`
 			TagID      int64    `json:"tagid"`
 		}{OpenIDList: batch, TagID: tagID}
-		if err := c.call(ctx, http.MethodPost, endpoint, request, nil); err != nil {
+		// Not resent after a lost response: the caller re-reads the membership and sends
+		// what is still missing.
+		err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: endpoint, body: request, tagID: tagID})
+		if err != nil {
 			if start == 0 {
 				return err
 			}
@@ -178,7 +231,7 @@ func (c *Client) FollowerTags(ctx context.Context, openid string) ([]int64, erro
 	var response struct {
 		TagIDList *[]int64 `json:"tagid_list"`
 	}
-	if err := c.call(ctx, http.MethodPost, "tags/getidlist", request, &response); err != nil {
+	if err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/getidlist", body: request, response: &response, resendable: true}); err != nil {
 		return nil, err
 	}
 	if response.TagIDList == nil {
@@ -204,7 +257,8 @@ func (c *Client) TagMembers(ctx context.Context, tagID int64) ([]string, error) 
 			} `json:"data"`
 			NextOpenID string `json:"next_openid"`
 		}
-		if err := c.call(ctx, http.MethodPost, "user/tag/get", request, &page); err != nil {
+		err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "user/tag/get", body: request, response: &page, resendable: true, tagID: tagID})
+		if err != nil {
 			return nil, err
 		}
 		// next_openid names the last openid returned even on the last page, so only an

@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -37,17 +40,31 @@ func (t StaticToken) Refresh(context.Context, string) (string, error) {
 // that a call started just before expiry does not carry a token that dies in flight.
 const tokenRenewMargin = time.Minute
 
-// StableTokenSource fetches tokens from /cgi-bin/stable_token without force_refresh.
-//
-// Unlike /cgi-bin/token, stable_token returns the token that is already valid instead of
-// replacing it, so the account's own servers, which share the AppID, never see their token
-// invalidated by Terraform. force_refresh is never sent: it is limited to 20 calls a day
-// and would invalidate the token every other user of stable_token holds.
-type StableTokenSource struct {
-	client *rawClient
-	appID  string
-	secret string
-	now    func() time.Time
+// TokenEndpoint names the endpoint a CachedTokenSource fetches tokens from.
+type TokenEndpoint string
+
+const (
+	// StableTokenEndpoint is /cgi-bin/stable_token without force_refresh. It returns the
+	// token that is already valid instead of replacing it, so the account's own servers,
+	// which share the AppID, never see their token invalidated. force_refresh is never
+	// sent: it is limited to 20 calls a day and would invalidate the token every other
+	// user of stable_token holds.
+	StableTokenEndpoint TokenEndpoint = "stable_token"
+	// LegacyTokenEndpoint is /cgi-bin/token. Each call issues a new token and invalidates
+	// the previous one after about five minutes, breaking every other holder of it, and
+	// the account may call it only 2,000 times a day. Use it only where stable_token is
+	// not available.
+	LegacyTokenEndpoint TokenEndpoint = "token"
+)
+
+// CachedTokenSource fetches a token from the service and keeps it until shortly before
+// it expires, or until the service rejects it.
+type CachedTokenSource struct {
+	client   *rawClient
+	endpoint TokenEndpoint
+	appID    string
+	secret   string
+	now      func() time.Time
 
 	// lock is a channel rather than a sync.Mutex so that a caller waiting for another
 	// caller's fetch can give up when its context is cancelled.
@@ -58,18 +75,19 @@ type StableTokenSource struct {
 
 var (
 	sharedTokenSourcesMu sync.Mutex
-	sharedTokenSources   = map[string]*StableTokenSource{}
+	sharedTokenSources   = map[string]*CachedTokenSource{}
 )
 
-// SharedStableTokenSource returns the process-wide token source for these credentials, so
-// that every provider configuration, resource and data source of a Terraform run shares a
-// single token and fetches it at most once while it is valid.
-func SharedStableTokenSource(cfg Config, appID, secret string) (*StableTokenSource, error) {
+// SharedTokenSource returns the process-wide token source for these credentials, so that
+// every provider configuration, resource and data source of a Terraform run shares a
+// single token and fetches it at most once while it is valid. The first caller's HTTP
+// client, observer and retry policy serve every caller.
+func SharedTokenSource(cfg Config, endpoint TokenEndpoint, appID, secret string) (*CachedTokenSource, error) {
 	raw, err := newRawClient(cfg)
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(raw.baseURL.String() + "\x00" + appID + "\x00" + secret))
+	sum := sha256.Sum256([]byte(strings.Join([]string{raw.baseURL.String(), string(endpoint), appID, secret}, "\x00")))
 	key := hex.EncodeToString(sum[:])
 
 	sharedTokenSourcesMu.Lock()
@@ -77,41 +95,59 @@ func SharedStableTokenSource(cfg Config, appID, secret string) (*StableTokenSour
 	if src, ok := sharedTokenSources[key]; ok {
 		return src, nil
 	}
-	src := newStableTokenSource(raw, appID, secret)
+	src, err := newCachedTokenSource(raw, endpoint, appID, secret)
+	if err != nil {
+		return nil, err
+	}
 	sharedTokenSources[key] = src
 	return src, nil
 }
 
-// NewStableTokenSource returns a token source of its own, not shared with other callers.
-func NewStableTokenSource(cfg Config, appID, secret string) (*StableTokenSource, error) {
+// NewStableTokenSource returns a stable_token source of its own, not shared with other
+// callers.
+func NewStableTokenSource(cfg Config, appID, secret string) (*CachedTokenSource, error) {
+	return newTokenSource(cfg, StableTokenEndpoint, appID, secret)
+}
+
+// NewLegacyTokenSource returns a /cgi-bin/token source of its own; see
+// LegacyTokenEndpoint for why it is a last resort.
+func NewLegacyTokenSource(cfg Config, appID, secret string) (*CachedTokenSource, error) {
+	return newTokenSource(cfg, LegacyTokenEndpoint, appID, secret)
+}
+
+func newTokenSource(cfg Config, endpoint TokenEndpoint, appID, secret string) (*CachedTokenSource, error) {
 	raw, err := newRawClient(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return newStableTokenSource(raw, appID, secret), nil
+	return newCachedTokenSource(raw, endpoint, appID, secret)
 }
 
-func newStableTokenSource(raw *rawClient, appID, secret string) *StableTokenSource {
-	return &StableTokenSource{
-		client: raw,
-		appID:  appID,
-		secret: secret,
-		now:    time.Now,
-		lock:   make(chan struct{}, 1),
+func newCachedTokenSource(raw *rawClient, endpoint TokenEndpoint, appID, secret string) (*CachedTokenSource, error) {
+	if endpoint != StableTokenEndpoint && endpoint != LegacyTokenEndpoint {
+		return nil, fmt.Errorf("wechat: unknown token endpoint %q", endpoint)
 	}
+	return &CachedTokenSource{
+		client:   raw,
+		endpoint: endpoint,
+		appID:    appID,
+		secret:   secret,
+		now:      time.Now,
+		lock:     make(chan struct{}, 1),
+	}, nil
 }
 
-func (s *StableTokenSource) Token(ctx context.Context) (string, error) {
+func (s *CachedTokenSource) Token(ctx context.Context) (string, error) {
 	return s.tokenUnless(ctx, "")
 }
 
-func (s *StableTokenSource) Refresh(ctx context.Context, stale string) (string, error) {
+func (s *CachedTokenSource) Refresh(ctx context.Context, stale string) (string, error) {
 	return s.tokenUnless(ctx, stale)
 }
 
 // tokenUnless returns the cached token when it is fresh and is not the rejected one;
 // otherwise it fetches a new one. Concurrent callers wait for a single fetch.
-func (s *StableTokenSource) tokenUnless(ctx context.Context, rejected string) (string, error) {
+func (s *CachedTokenSource) tokenUnless(ctx context.Context, rejected string) (string, error) {
 	select {
 	case s.lock <- struct{}{}:
 	case <-ctx.Done():
@@ -131,22 +167,32 @@ func (s *StableTokenSource) tokenUnless(ctx context.Context, rejected string) (s
 	return s.token, nil
 }
 
-func (s *StableTokenSource) fetch(ctx context.Context) (string, int, error) {
-	request := struct {
-		GrantType    string `json:"grant_type"`
-		AppID        string `json:"appid"`
-		Secret       string `json:"secret"`
-		ForceRefresh bool   `json:"force_refresh"`
-	}{GrantType: "client_credential", AppID: s.appID, Secret: s.secret}
+func (s *CachedTokenSource) fetch(ctx context.Context) (string, int, error) {
 	var response struct {
 		AccessToken string `json:"access_token"`
 		ExpiresIn   int    `json:"expires_in"`
 	}
-	if err := s.client.call(ctx, http.MethodPost, "stable_token", "", request, &response, s.secret); err != nil {
+	req := apiRequest{endpoint: string(s.endpoint), response: &response, resendable: true, secrets: []string{s.secret}}
+	switch s.endpoint {
+	case StableTokenEndpoint:
+		req.method = http.MethodPost
+		req.body = struct {
+			GrantType    string `json:"grant_type"`
+			AppID        string `json:"appid"`
+			Secret       string `json:"secret"`
+			ForceRefresh bool   `json:"force_refresh"`
+		}{GrantType: "client_credential", AppID: s.appID, Secret: s.secret}
+	case LegacyTokenEndpoint:
+		// This endpoint takes the secret in the query; the redaction of secrets covers
+		// its escaped form there.
+		req.method = http.MethodGet
+		req.query = url.Values{"grant_type": {"client_credential"}, "appid": {s.appID}, "secret": {s.secret}}
+	}
+	if err := s.client.do(ctx, req, nil, nil); err != nil {
 		return "", 0, err
 	}
 	if response.AccessToken == "" || response.ExpiresIn <= 0 {
-		return "", 0, errors.New("WeChat stable_token: the response carries no access_token or expires_in")
+		return "", 0, fmt.Errorf("WeChat %s: the response carries no access_token or expires_in", s.endpoint)
 	}
 	return response.AccessToken, response.ExpiresIn, nil
 }

@@ -373,18 +373,18 @@ func TestStableTokenSource_neverForcesARefresh(t *testing.T) {
 	}
 }
 
-func TestSharedStableTokenSource_isSharedPerServiceAndCredentials(t *testing.T) {
+func TestSharedTokenSource_isSharedPerServiceEndpointAndCredentials(t *testing.T) {
 	// Credentials of this test only: the registry is process-wide.
 	appID, secret := "wx"+t.Name(), "secret-"+t.Name()
 	base := wechat.Config{BaseURL: "https://api.example.test"}
-	src := func(cfg wechat.Config, appID, secret string) *wechat.StableTokenSource {
-		s, err := wechat.SharedStableTokenSource(cfg, appID, secret)
+	src := func(cfg wechat.Config, appID, secret string) *wechat.CachedTokenSource {
+		s, err := wechat.SharedTokenSource(cfg, wechat.StableTokenEndpoint, appID, secret)
 		must(t, err)
 		return s
 	}
 	first := src(base, appID, secret)
 
-	same := map[string]*wechat.StableTokenSource{
+	same := map[string]*wechat.CachedTokenSource{
 		"same arguments":                src(base, appID, secret),
 		"trailing slash on the address": src(wechat.Config{BaseURL: base.BaseURL + "/"}, appID, secret),
 		// The HTTP client and the observer are not part of the identity of a token.
@@ -395,10 +395,13 @@ func TestSharedStableTokenSource_isSharedPerServiceAndCredentials(t *testing.T) 
 			t.Errorf("%s: got another source", name)
 		}
 	}
-	different := map[string]*wechat.StableTokenSource{
-		"another AppID":   src(base, appID+"x", secret),
-		"another secret":  src(base, appID, secret+"x"),
-		"another address": src(wechat.Config{BaseURL: "https://api2.example.test"}, appID, secret),
+	legacy, err := wechat.SharedTokenSource(base, wechat.LegacyTokenEndpoint, appID, secret)
+	must(t, err)
+	different := map[string]*wechat.CachedTokenSource{
+		"another endpoint": legacy,
+		"another AppID":    src(base, appID+"x", secret),
+		"another secret":   src(base, appID, secret+"x"),
+		"another address":  src(wechat.Config{BaseURL: "https://api2.example.test"}, appID, secret),
 		// The separator keeps ("ab", "c") and ("a", "bc") apart.
 		"shifted boundary": src(base, appID+secret[:1], secret[1:]),
 	}
@@ -409,11 +412,11 @@ func TestSharedStableTokenSource_isSharedPerServiceAndCredentials(t *testing.T) 
 	}
 }
 
-func TestSharedStableTokenSource_sharesTheFetchedToken(t *testing.T) {
+func TestSharedTokenSource_sharesTheFetchedToken(t *testing.T) {
 	f := newFixture(t, mockwechat.Config{})
 	cfg := wechat.Config{BaseURL: f.cfg.BaseURL} // a fresh httptest URL: no other test shares it
 	for range 3 {
-		tokens, err := wechat.SharedStableTokenSource(cfg, testAppID, testSecret)
+		tokens, err := wechat.SharedTokenSource(cfg, wechat.StableTokenEndpoint, testAppID, testSecret)
 		must(t, err)
 		_, err = newClient(t, cfg, tokens).ListTags(t.Context())
 		must(t, err)
