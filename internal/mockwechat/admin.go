@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -24,6 +25,8 @@ type adminRequest struct {
 	TagID   int64  `json:"tagid"`
 	Path    string `json:"path"`
 	ErrCode int    `json:"errcode"`
+
+	body []byte // for endpoints whose body is a whole type, such as Faults
 }
 
 type adminFailure struct {
@@ -82,6 +85,24 @@ var adminRoutes = map[string]map[string]adminHandler{
 	"/_mock/fail": {http.MethodPost: func(s *Server, req adminRequest) (any, error) {
 		return done, s.FailNext(req.Path, req.ErrCode)
 	}},
+	"/_mock/faults": {
+		http.MethodGet: (*Server).adminFaults,
+		http.MethodPost: func(s *Server, req adminRequest) (any, error) {
+			var f Faults
+			if len(bytes.TrimSpace(req.body)) > 0 {
+				if err := json.Unmarshal(req.body, &f); err != nil {
+					return nil, fmt.Errorf("invalid faults: %w", err)
+				}
+			}
+			return done, s.SetFaults(f)
+		},
+		http.MethodDelete: func(s *Server, _ adminRequest) (any, error) {
+			return done, s.SetFaults(Faults{})
+		},
+	},
+	"/_mock/tokens": {http.MethodGet: func(s *Server, _ adminRequest) (any, error) {
+		return map[string][]string{"issued": s.IssuedTokens()}, nil
+	}},
 }
 
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
@@ -105,6 +126,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, adminFailure{Error: "invalid JSON body: " + err.Error()})
 		return
 	}
+	req.body = body
 	reply, err := handle(s, req)
 	if err != nil {
 		failure, status := adminFailure{Error: err.Error()}, http.StatusBadRequest
@@ -133,4 +155,13 @@ func (s *Server) adminState(adminRequest) (any, error) {
 		Tags      []Tag           `json:"tags"`
 		Followers []followerState `json:"followers"`
 	}{s.tagList(), followers}, nil
+}
+
+func (s *Server) adminFaults(adminRequest) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return struct {
+		Faults Faults     `json:"faults"`
+		Stats  FaultStats `json:"stats"`
+	}{s.injector.faults, s.injector.statsCopy()}, nil
 }

@@ -9,7 +9,8 @@
 // /cgi-bin/, and an admin API under /_mock/ for a mock running as its own
 // process (see internal/cmd/wechat-mock). Go code changes the account
 // out of band with methods such as CreateTag and TagUser, as another
-// administrator would, and inspects it with Tags, UserTags and Calls.
+// administrator would, inspects it with Tags, UserTags and Calls, and
+// makes the service busy and flaky with FailNext and SetFaults.
 //
 // # Wire format
 //
@@ -20,13 +21,73 @@
 // HTML-escaped. Unknown paths get HTTP 404 with {"error":"..."}; they are not
 // API paths and are not counted by Calls.
 //
-// Checks run in this order on every API request: an error queued by
-// FailNext, the HTTP method (43001 "require GET method" / 43002 "require
+// Checks run in this order on every API request: the latency and the
+// fault of the call (see Faults below; an error queued by FailNext comes
+// first), the HTTP method (43001 "require GET method" / 43002 "require
 // POST method"), the access token (tag endpoints only), the body (44002 when
 // empty, 47001 when it is not JSON of the expected shape, e.g. a tag id sent
 // as a string, or is over 1 MiB), then the endpoint's own rules. Unknown JSON fields are
 // ignored; a missing field reads as its zero value (a tags/update without an
 // id names tag 0, a system tag, so it fails with 45058).
+//
+// # Faults
+//
+// SetFaults (or POST /_mock/faults) makes a share of API calls fail, so that
+// a client can be shown to converge against a busy, flaky service; the
+// admin paths and unknown paths never fail. An API call goes through these
+// steps:
+//
+//  1. Its body is read, then it waits Faults.Latency. A call whose client
+//     gives up meanwhile never reaches the account: it is not counted,
+//     nothing is drawn for it and nothing is applied.
+//  2. Under the server's lock it is counted by Calls and its fault decided:
+//     an error queued by FailNext if any (nothing drawn); else, if a rate
+//     is above 0 and Paths is empty or lists the path, one number u in
+//     [0, 1) is drawn and compared with the rates taken in the order
+//     errcode, HTTP 500, drop, lost response (u < errcode_rate is an
+//     errcode, then u < errcode_rate+http500_rate an HTTP 500, and so on);
+//     an errcode fault draws a second number to pick one of Errcodes.
+//  3. An errcode fault answers like any refusal (HTTP 200, errmsg with a
+//     rid) and applies nothing. A drawn 45169 becomes -1 on any path but
+//     batchtagging and batchuntagging, the only endpoints that report
+//     concurrent tagging. An HTTP 500 answers an HTML page with
+//     Content-Type text/html, as the gateway in front of a failing service
+//     would, and applies nothing. A drop closes the connection before the
+//     call is applied; a lost response applies the call in full (the change
+//     is visible, a token is issued) and then closes the connection. Both
+//     close it without writing a byte, so the client reads EOF or a reset:
+//     it cannot tell whether the call was applied, which is the point.
+//
+// Connections are closed by hijacking them (HTTP/1.1, as httptest.NewServer
+// and http.Server serve by default). A ResponseWriter that cannot be
+// hijacked (HTTP/2, an httptest.ResponseRecorder) gets a panic with
+// http.ErrAbortHandler instead, which net/http turns into a closed
+// connection or reset stream and which reaches a caller of ServeHTTP that
+// has no server around it.
+//
+// The decisions come from a generator seeded with Faults.Seed and restarted
+// by every SetFaults, so the same seed and the same sequence of calls give
+// the same faults: the n-th call a fault is decided for gets the n-th
+// decision. Calls that FailNext takes, that Paths leaves out or that were
+// cancelled during the latency draw nothing and shift nothing. Concurrent
+// callers reach the lock in an order that varies from run to run, so the
+// same decisions then fall on different calls; their counts do not change.
+// FaultStats counts the faults injected since the last SetFaults, by kind
+// and errcode, and the calls a fault was decided for.
+//
+// Go's http.Transport resends by itself a request that can be replayed (a
+// GET without a body, such as /cgi-bin/token and tags/get) when a reused
+// keep-alive connection closes without an answer. Each resend is a new call
+// with its own decision: count with Calls and FaultStats, not with the
+// requests the client code made.
+//
+// IssuedTokens (GET /_mock/tokens) lists every access token ever issued, so
+// that tests can show none leaks into logs or state; faults are where leaks
+// hide, since Go's *url.Error for a dropped call quotes the whole URL,
+// access_token included. The mock is a test
+// tool with no security of its own, and this endpoint hands out working
+// tokens: that is why internal/cmd/wechat-mock refuses a non-loopback
+// address unless told otherwise.
 //
 // # Choices where the documentation is silent or uncertain
 //
@@ -106,10 +167,22 @@
 //	POST /_mock/users/untag      {"openid":"...","tagid":100}
 //	POST /_mock/tokens/issue     -> {"access_token":"..."}
 //	POST /_mock/tokens/expire
+//	GET  /_mock/tokens           {"issued":["86_...",...]}
 //	POST /_mock/fail             {"path":"/cgi-bin/tags/get","errcode":-1}
+//	POST /_mock/faults           {"seed":1,"errcode_rate":0.1,"errcodes":[-1,45011,45169],
+//	                              "http500_rate":0.1,"drop_rate":0.05,"lost_response_rate":0.05,
+//	                              "latency":"50ms","paths":["/cgi-bin/tags/members/batchtagging"]}
+//	GET  /_mock/faults           {"faults":{...as posted...},"stats":{"errcodes":{"-1":3},
+//	                              "http500":2,"drops":1,"lost_responses":1,"calls":40}}
+//	DELETE /_mock/faults         (as does POST /_mock/faults with {})
 //
-// Not simulated unless queued with FailNext: -1 system busy, 45011 on tag
-// endpoints, 45159 right after a tag is created, 45169 concurrent tagging,
-// 48001 unverified account, and the IP whitelist errors of the token
-// endpoints.
+// POST /_mock/faults replaces the faults in force and resets the stats;
+// every field may be left out (the Faults zero value), latency is a Go
+// duration string, and an unknown field, a rate outside 0..1, rates
+// summing over 1, errcode 0, a negative latency or an unknown path is 400.
+//
+// Not simulated unless queued with FailNext or injected with SetFaults: -1
+// system busy, 45011 on tag endpoints, 45159 right after a tag is created,
+// 45169 concurrent tagging, 48001 unverified account, and the IP whitelist
+// errors of the token endpoints.
 package mockwechat

@@ -2,6 +2,7 @@ package mockwechat_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -96,15 +97,22 @@ type reply struct {
 	Count      int                       `json:"count"`
 	Data       struct{ OpenID []string } `json:"data"`
 	NextOpenID string                    `json:"next_openid"`
+	Error      string                    `json:"error"` // of the admin API
 
 	status int
 	raw    string
 }
 
-// do sends body as is if it is a string, as JSON otherwise, and none if nil.
-// It reports failures with Errorf so goroutines may call it.
-func (f *fixture) do(method, target string, body any) reply {
-	f.t.Helper()
+// answer is an HTTP answer as it came.
+type answer struct {
+	status      int
+	contentType string
+	body        []byte
+}
+
+// send sends body as is if it is a string, as JSON otherwise, and none if
+// nil. The error is the transport's, for a call that got no answer.
+func (f *fixture) send(method, target string, body any) (answer, error) {
 	var payload io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -113,8 +121,7 @@ func (f *fixture) do(method, target string, body any) reply {
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
-			f.t.Errorf("marshal %v: %v", body, err)
-			return reply{}
+			return answer{}, fmt.Errorf("marshal %v: %w", body, err)
 		}
 		payload = strings.NewReader(string(data))
 	}
@@ -129,21 +136,35 @@ func (f *fixture) do(method, target string, body any) reply {
 			resp, err = http.DefaultClient.Do(req)
 		}
 		if err != nil {
-			f.t.Errorf("%s %s: %v", method, target, err)
-			return reply{}
+			return answer{}, err
 		}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
+	return answer{resp.StatusCode, resp.Header.Get("Content-Type"), data}, err
+}
+
+// do is send for a call that must get a JSON answer. It reports failures
+// with Errorf so goroutines may call it.
+func (f *fixture) do(method, target string, body any) reply {
+	f.t.Helper()
+	a, err := f.send(method, target, body)
 	if err != nil {
-		f.t.Errorf("%s %s: reading body: %v", method, target, err)
+		f.t.Errorf("%s %s: %v", method, target, err)
+		return reply{}
 	}
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
-		f.t.Errorf("%s %s: Content-Type %q", method, target, ct)
+	return f.parse(method+" "+target, a)
+}
+
+// parse reads an API or admin answer, which is always JSON.
+func (f *fixture) parse(what string, a answer) reply {
+	f.t.Helper()
+	if a.contentType != "application/json; charset=utf-8" {
+		f.t.Errorf("%s: Content-Type %q", what, a.contentType)
 	}
-	r := reply{status: resp.StatusCode, raw: strings.TrimSpace(string(data))}
-	if err := json.Unmarshal(data, &r); err != nil {
-		f.t.Errorf("%s %s: body %q is not JSON: %v", method, target, data, err)
+	r := reply{status: a.status, raw: strings.TrimSpace(string(a.body))}
+	if err := json.Unmarshal(a.body, &r); err != nil {
+		f.t.Errorf("%s: body %q is not JSON: %v", what, a.body, err)
 	}
 	return r
 }
@@ -152,11 +173,17 @@ func (f *fixture) do(method, target string, body any) reply {
 // the endpoint requires.
 func (f *fixture) call(path, token string, body any) reply {
 	f.t.Helper()
-	method := http.MethodPost
+	method, target := tagRequest(path, token)
+	return f.do(method, target, body)
+}
+
+// tagRequest is the method and target of a call to a tag endpoint.
+func tagRequest(path, token string) (method, target string) {
+	method = http.MethodPost
 	if path == "/cgi-bin/tags/get" {
 		method = http.MethodGet
 	}
-	return f.do(method, path+"?access_token="+url.QueryEscape(token), body)
+	return method, path + "?access_token=" + url.QueryEscape(token)
 }
 
 // api calls a tag endpoint with the fixture's token.

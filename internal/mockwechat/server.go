@@ -104,9 +104,10 @@ var okReply = wxStatus{ErrMsg: "ok"}
 type Server struct {
 	cfg Config
 
-	mu     sync.Mutex
-	calls  map[string]int
-	faults map[string][]int
+	mu       sync.Mutex
+	calls    map[string]int
+	queued   map[string][]int // by FailNext
+	injector injector         // by SetFaults
 
 	tags      map[int64]*Tag // user tags and system tag 2
 	nextTagID int64
@@ -115,8 +116,9 @@ type Server struct {
 	foreign   map[string]bool
 
 	tokens      map[string]*token
-	latest      *token // newest /cgi-bin/token token
-	stable      *token // current stable_token token
+	issued      []string // every token value, in the order minted
+	latest      *token   // newest /cgi-bin/token token
+	stable      *token   // current stable_token token
 	lastForce   time.Time
 	tokenQuota  quota
 	stableQuota quota
@@ -135,7 +137,8 @@ func New(cfg Config) *Server {
 	s := &Server{
 		cfg:         cfg,
 		calls:       map[string]int{},
-		faults:      map[string][]int{},
+		queued:      map[string][]int{},
+		injector:    newInjector(Faults{}),
 		tags:        map[int64]*Tag{starredTagID: {ID: starredTagID, Name: systemTagNames[starredTagID]}},
 		nextTagID:   firstUserTagID,
 		followers:   map[string]*follower{},
@@ -216,28 +219,52 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &call{query: r.URL.Query()}
 	c.body, c.readErr = io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if !s.delay(r) {
+		return // the client gave up before the call reached the account
+	}
 
-	s.mu.Lock()
-	c.now = s.cfg.Now()
-	s.calls[r.URL.Path]++
-	reply, err := s.serveAPI(r.Method, r.URL.Path, ep, c)
-	s.mu.Unlock()
+	f, reply, err := s.process(r, ep, c)
+	switch f.kind {
+	case http500Fault:
+		writeGatewayError(w)
+	case dropFault, lostResponseFault:
+		hangUp(w)
+	default:
+		writeAPIReply(w, reply, err, c.now)
+	}
+}
 
+func writeAPIReply(w http.ResponseWriter, reply any, err error, now time.Time) {
 	if err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
 			e = &Error{Code: -1, Message: errmsgs[-1]}
 		}
-		reply = wxStatus{ErrCode: e.Code, ErrMsg: e.Message + " rid: " + requestID(c.now)}
+		reply = wxStatus{ErrCode: e.Code, ErrMsg: e.Message + " rid: " + requestID(now)}
 	}
 	writeJSON(w, http.StatusOK, reply)
 }
 
-func (s *Server) serveAPI(method, path string, ep endpoint, c *call) (any, error) {
-	if q := s.faults[path]; len(q) > 0 {
-		s.faults[path] = q[1:]
-		return nil, apiError(q[0])
+// process decides the call's fault and, unless the fault stops the call
+// first, applies the account's rules, under one lock so that counting,
+// deciding and changing the account are one step.
+func (s *Server) process(r *http.Request, ep endpoint, c *call) (fault, any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.now = s.cfg.Now()
+	s.calls[r.URL.Path]++
+	f := s.decide(r.URL.Path)
+	switch f.kind {
+	case noFault, lostResponseFault:
+		reply, err := s.serveAPI(r.Method, ep, c)
+		return f, reply, err
+	case errcodeFault:
+		return f, nil, apiError(f.errcode)
 	}
+	return f, nil, nil
+}
+
+func (s *Server) serveAPI(method string, ep endpoint, c *call) (any, error) {
 	if method != ep.method {
 		return nil, apiError(wrongMethod[ep.method])
 	}
@@ -267,9 +294,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // FailNext makes the next request to an API path (e.g.
-// "/cgi-bin/tags/get") fail with errcode, before any other check; calls
-// queue up. It simulates what the mock never does by itself: -1 system
-// busy, 45011 rate limits, 45159 right after a create, 45169.
+// "/cgi-bin/tags/get") fail with errcode, before any other check and
+// instead of any fault SetFaults would inject; calls queue up. It simulates
+// what the mock never does by itself: -1 system busy, 45011 rate limits,
+// 45159 right after a create, 45169.
 func (s *Server) FailNext(path string, errcode int) error {
 	if _, ok := endpoints[path]; !ok {
 		return fmt.Errorf("mockwechat: FailNext: %q is not an API path", path)
@@ -279,7 +307,7 @@ func (s *Server) FailNext(path string, errcode int) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults[path] = append(s.faults[path], errcode)
+	s.queued[path] = append(s.queued[path], errcode)
 	return nil
 }
 

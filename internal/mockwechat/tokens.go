@@ -63,6 +63,7 @@ func newTokenValue() string {
 func (s *Server) mint(now time.Time) *token {
 	t := &token{value: newTokenValue(), expires: now.Add(s.cfg.TokenLifetime)}
 	s.tokens[t.value] = t
+	s.issued = append(s.issued, t.value)
 	return t
 }
 
@@ -163,6 +164,16 @@ func (s *Server) IssueAccessToken() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mint(s.cfg.Now()).value
+}
+
+// IssuedTokens returns every access token the mock has issued, by
+// /cgi-bin/token, /cgi-bin/stable_token and IssueAccessToken, in the order
+// issued, expired ones included: tests assert none of them leaks into logs
+// or state files.
+func (s *Server) IssuedTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string{}, s.issued...)
 }
 
 // ExpireTokens makes every token issued so far fail with 42001, as if its

@@ -16,20 +16,27 @@
 // deterministic openids.
 //
 // The admin API under /_mock/ (no token needed) inspects and changes the
-// account: GET /_mock/state, /_mock/calls, /_mock/followers; POST
-// /_mock/tags/create, /_mock/tags/rename, /_mock/tags/delete,
-// /_mock/users/tag, /_mock/users/untag, /_mock/followers,
-// /_mock/calls/reset, /_mock/tokens/issue, /_mock/tokens/expire,
-// /_mock/fail. See the mockwechat package for the request bodies.
+// account: GET /_mock/state, /_mock/calls, /_mock/followers,
+// /_mock/tokens (every access token issued), /_mock/faults (the faults in
+// force and their counts); POST /_mock/tags/create, /_mock/tags/rename,
+// /_mock/tags/delete, /_mock/users/tag, /_mock/users/untag,
+// /_mock/followers, /_mock/calls/reset, /_mock/tokens/issue,
+// /_mock/tokens/expire, /_mock/fail, /_mock/faults (errcodes, HTTP 500s,
+// dropped connections, lost responses and latency, seeded); DELETE
+// /_mock/faults. See the mockwechat package for the request bodies.
 //
 // The mock refuses a non-loopback -addr unless -allow-remote is given: it
-// has no security of its own. It logs one line per request to stderr
-// (method, path, HTTP status, errcode, duration), never the query string,
-// which carries access tokens and the app secret. SIGINT or SIGTERM stops
-// it gracefully.
+// has no security of its own, and GET /_mock/tokens hands out working
+// tokens. It logs one line per request to stderr (method, path, HTTP
+// status, errcode, duration), never the query string, which carries access
+// tokens and the app secret; the status is "closed" for a connection the
+// mock hung up on (an injected drop or lost response) and "none" for a
+// request whose client gave up during the injected latency. SIGINT or
+// SIGTERM stops it gracefully.
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -182,10 +189,10 @@ func writeFileAtomic(path, content string) error {
 func logRequests(next http.Handler, logger *log.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		began := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		logger.Printf("%s %s status=%d errcode=%s %v",
-			r.Method, r.URL.Path, rec.status, rec.errcode(), time.Since(began).Round(time.Microsecond))
+		logger.Printf("%s %s status=%s errcode=%s %v",
+			r.Method, r.URL.Path, rec.outcome(), rec.errcode(), time.Since(began).Round(time.Microsecond))
 	})
 }
 
@@ -193,8 +200,9 @@ func logRequests(next http.Handler, logger *log.Logger) http.Handler {
 // mock's error bodies put their errcode.
 type statusRecorder struct {
 	http.ResponseWriter
-	status int
-	head   []byte
+	status   int // 0 until written
+	head     []byte
+	hijacked bool
 }
 
 func (r *statusRecorder) WriteHeader(status int) {
@@ -203,10 +211,31 @@ func (r *statusRecorder) WriteHeader(status int) {
 }
 
 func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
 	if room := 32 - len(r.head); room > 0 {
 		r.head = append(r.head, b[:min(room, len(b))]...)
 	}
 	return r.ResponseWriter.Write(b)
+}
+
+// Hijack passes the connection on, so that the mock can hang up on the
+// client, and notes it for the log.
+func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(r.ResponseWriter).Hijack()
+	r.hijacked = err == nil
+	return conn, rw, err
+}
+
+func (r *statusRecorder) outcome() string {
+	switch {
+	case r.hijacked:
+		return "closed"
+	case r.status == 0:
+		return "none"
+	}
+	return strconv.Itoa(r.status)
 }
 
 // errcode is the body's errcode; "0" for other 200 answers, since success

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -33,35 +34,61 @@ func (b *syncBuffer) String() string {
 
 func get(t *testing.T, url string) string {
 	t.Helper()
-	resp, err := http.Get(url)
+	return send(t, http.MethodGet, url, "")
+}
+
+func send(t *testing.T, method, url, body string) string {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return string(body)
+	data, _ := io.ReadAll(resp.Body)
+	return string(data)
+}
+
+// mock is a run of the command on a free port.
+type mock struct {
+	base, ready    string
+	stdout, stderr syncBuffer
+	stop           func() error // stops the run, returns its error
+}
+
+// startMock runs the command with args until stop or the end of the test,
+// and waits for its ready file.
+func startMock(t *testing.T, args ...string) *mock {
+	t.Helper()
+	m := &mock{ready: filepath.Join(t.TempDir(), "url")}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0", "-ready-file", m.ready}, args...), &m.stdout, &m.stderr)
+	}()
+	m.stop = sync.OnceValue(func() error {
+		cancel()
+		return <-done
+	})
+	t.Cleanup(func() { m.stop() })
+
+	for deadline := time.Now().Add(5 * time.Second); m.base == ""; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no ready file; stderr: %s", m.stderr.String())
+		}
+		data, _ := os.ReadFile(m.ready)
+		m.base = string(data)
+	}
+	return m
 }
 
 func TestRun_servesOnAFreePortAnnouncedInTheReadyFileAndLogsNoSecrets(t *testing.T) {
-	ready := filepath.Join(t.TempDir(), "url")
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-ready-file", ready,
-			"-app-secret", "topsecret0000000000000000000000a",
-			"-followers", "ocYxcuAEy30bX0NXmGn4ypqx3tI0", "-generate-followers", "2", "-tags", "广东, VIP"},
-			&stdout, &stderr)
-	}()
-
-	var base string
-	for deadline := time.Now().Add(5 * time.Second); base == ""; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no ready file; stderr: %s", stderr.String())
-		}
-		data, _ := os.ReadFile(ready)
-		base = string(data)
-	}
+	m := startMock(t, "-app-secret", "topsecret0000000000000000000000a",
+		"-followers", "ocYxcuAEy30bX0NXmGn4ypqx3tI0", "-generate-followers", "2", "-tags", "广东, VIP")
+	base := m.base
 	if !strings.HasPrefix(base, "http://127.0.0.1:") || strings.HasSuffix(base, ":0") {
 		t.Fatalf("ready file holds %q, want the base URL with the chosen port", base)
 	}
@@ -77,17 +104,16 @@ func TestRun_servesOnAFreePortAnnouncedInTheReadyFileAndLogsNoSecrets(t *testing
 		t.Errorf("state: %s", state)
 	}
 
-	cancel()
-	if err := <-done; err != nil {
+	if err := m.stop(); err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	if _, err := os.Stat(ready); !os.IsNotExist(err) {
+	if _, err := os.Stat(m.ready); !os.IsNotExist(err) {
 		t.Errorf("ready file left behind: %v", err)
 	}
-	if out := stdout.String(); !strings.Contains(out, base) || !strings.Contains(out, "followers: 3") || !strings.Contains(out, base+"/_mock/") {
+	if out := m.stdout.String(); !strings.Contains(out, base) || !strings.Contains(out, "followers: 3") || !strings.Contains(out, base+"/_mock/") {
 		t.Errorf("banner lacks the base URL, follower count or admin URL:\n%s", out)
 	}
-	log := stderr.String()
+	log := m.stderr.String()
 	for _, want := range []string{"GET /cgi-bin/token status=200 errcode=0 ", "GET /cgi-bin/tags/get status=200 errcode=40001 ", "GET /_mock/state status=200"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
@@ -95,6 +121,43 @@ func TestRun_servesOnAFreePortAnnouncedInTheReadyFileAndLogsNoSecrets(t *testing
 	}
 	if strings.Contains(log, "topsecret") || strings.Contains(log, "access_token") || strings.Contains(log, "?") {
 		t.Errorf("log shows a query string:\n%s", log)
+	}
+}
+
+func TestRun_injectsFaultsThroughTheAdminAPIAndLogsHangUps(t *testing.T) {
+	m := startMock(t)
+	var token struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.Unmarshal([]byte(get(t, m.base+"/cgi-bin/token?grant_type=client_credential&appid=wx1234567890abcdef&secret=5f3c8a1e9b7d4c2f6a0e1b8d7c3f9a24")), &token)
+	if issued := strings.TrimSpace(get(t, m.base+"/_mock/tokens")); token.AccessToken == "" || issued != `{"issued":["`+token.AccessToken+`"]}` {
+		t.Errorf("GET /_mock/tokens: %s, want the token %q", issued, token.AccessToken)
+	}
+
+	send(t, http.MethodPost, m.base+"/_mock/faults", `{"drop_rate":1,"paths":["/cgi-bin/tags/get"]}`)
+	// POST, which http.Transport never resends, so that one drop is one call.
+	if resp, err := http.Post(m.base+"/cgi-bin/tags/get", "application/json", nil); err == nil {
+		resp.Body.Close()
+		t.Errorf("a dropped call was answered: HTTP %d", resp.StatusCode)
+	}
+	if stats := get(t, m.base+"/_mock/faults"); !strings.Contains(stats, `"drops":1,`) {
+		t.Errorf("GET /_mock/faults: %s, want one drop", stats)
+	}
+
+	send(t, http.MethodPost, m.base+"/_mock/faults", `{"latency":"1h"}`)
+	impatient := &http.Client{Timeout: 50 * time.Millisecond}
+	if resp, err := impatient.Get(m.base + "/cgi-bin/tags/get"); err == nil {
+		resp.Body.Close()
+		t.Error("a call was answered before the latency of an hour")
+	}
+	if err := m.stop(); err != nil {
+		t.Fatalf("run: %v (a handler still waiting out the latency would make the shutdown time out)", err)
+	}
+	log := m.stderr.String()
+	for _, want := range []string{"POST /cgi-bin/tags/get status=closed errcode=- ", "GET /cgi-bin/tags/get status=none errcode=- "} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
 	}
 }
 
