@@ -1,0 +1,52 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat"
+)
+
+// twentyTags is 20 tags, for a plan that refreshes 20 resources at once.
+const twentyTags = `
+resource "wechat_tag" "segment" {
+  count = 20
+  name  = format("segment-%02d", count.index)
+}
+`
+
+// The account's own servers share the AppID: a plan must fetch at most one token, and
+// never from /cgi-bin/token, which would invalidate theirs.
+func TestTokens_planOfTwentyResourcesFetchesAtMostOneToken(t *testing.T) {
+	cases := map[string]struct {
+		env                 []string
+		stableToken, legacy int
+		staticTokenFromMock bool
+	}{
+		"stable_token by default": {stableToken: 1, legacy: 0},
+		"token only when opted in": {
+			env:         []string{"WECHAT_TOKEN_ENDPOINT=token"},
+			stableToken: 0, legacy: 1,
+		},
+		"a static token fetches none": {staticTokenFromMock: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorkspace(t, mockwechat.Config{}, tc.env...)
+			if tc.staticTokenFromMock {
+				w.env = append(w.env, "WECHAT_APP_ID=", "WECHAT_APP_SECRET=", "WECHAT_ACCESS_TOKEN="+w.mock.IssueAccessToken())
+			}
+			w.configure(twentyTags)
+			w.mustRun("apply", "-auto-approve", "-parallelism=10", "-no-color")
+			w.mock.ResetCalls()
+
+			w.mustRun("plan", "-parallelism=10", "-no-color")
+			stable, legacy := w.mock.CallCount("/cgi-bin/stable_token"), w.mock.CallCount("/cgi-bin/token")
+			if stable != tc.stableToken || legacy != tc.legacy {
+				t.Errorf("the plan called stable_token %d and token %d times, want %d and %d", stable, legacy, tc.stableToken, tc.legacy)
+			}
+			t.Logf("plan of 20 tags: stable_token %d, token %d, tags/get %d", stable, legacy, w.mock.CallCount("/cgi-bin/tags/get"))
+			w.mustRun("destroy", "-auto-approve", "-no-color")
+		})
+	}
+}
