@@ -15,7 +15,8 @@ resource "wechat_tag" "segment" {
 `
 
 // The account's own servers share the AppID: a plan must fetch at most one token, and
-// never from /cgi-bin/token, which would invalidate theirs.
+// never from /cgi-bin/token, which would invalidate theirs. Its quota is counted per call,
+// so the refresh of every tag shares one tags/get too.
 func TestTokens_planOfTwentyResourcesFetchesAtMostOneToken(t *testing.T) {
 	cases := map[string]struct {
 		env                 []string
@@ -44,6 +45,10 @@ func TestTokens_planOfTwentyResourcesFetchesAtMostOneToken(t *testing.T) {
 			stable, legacy := w.mock.CallCount("/cgi-bin/stable_token"), w.mock.CallCount("/cgi-bin/token")
 			if stable != tc.stableToken || legacy != tc.legacy {
 				t.Errorf("the plan called stable_token %d and token %d times, want %d and %d", stable, legacy, tc.stableToken, tc.legacy)
+			}
+			// The refresh of every tag shares one read of the account's tags.
+			if reads := w.mock.CallCount("/cgi-bin/tags/get"); reads != 1 {
+				t.Errorf("the plan called tags/get %d times, want 1", reads)
 			}
 			t.Logf("plan of 20 tags: stable_token %d, token %d, tags/get %d", stable, legacy, w.mock.CallCount("/cgi-bin/tags/get"))
 			w.mustRun("destroy", "-auto-approve", "-no-color")

@@ -20,6 +20,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = &TagResource{}
 	_ resource.ResourceWithImportState = &TagResource{}
+	_ resource.ResourceWithModifyPlan  = &TagResource{}
 )
 
 // TagResource is wechat_tag: one user tag of the account.
@@ -52,9 +53,10 @@ func (r *TagResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				MarkdownDescription: "Name of the tag: 1 to 30 bytes of UTF-8 (a Chinese character takes 3 bytes), unique within the account.",
-				Required:            true,
-				Validators:          []validator.String{tagNameValidator{}},
+				MarkdownDescription: "Name of the tag: 1 to 30 bytes of UTF-8 (a Chinese character takes 3 bytes), unique within the account, " +
+					"without white space at either end or control characters. A name another tag already has is reported at plan time.",
+				Required:   true,
+				Validators: []validator.String{tagNameValidator{}},
 			},
 		},
 	}
@@ -171,22 +173,70 @@ func (r *TagResource) ImportState(ctx context.Context, req resource.ImportStateR
 	resp.Diagnostics.Append(resp.State.Set(ctx, tagModel{ID: types.Int64Value(tag.ID), Name: types.StringValue(tag.Name)})...)
 }
 
-// findTag looks the tag up in tags/get, the only read the API offers for a tag.
+// findTag looks the tag up in tags/get, the only read the API offers for a tag, through the
+// cache that lets every read of one command share a single call. Tag writes clear the
+// cache, so a look-up after a write reads the service again.
 func (r *TagResource) findTag(ctx context.Context, id int64) (wechat.Tag, bool, error) {
-	return findTagBy(ctx, r.client, func(t wechat.Tag) bool { return t.ID == id })
-}
-
-func findTagBy(ctx context.Context, client *wechat.Client, match func(wechat.Tag) bool) (wechat.Tag, bool, error) {
-	tags, err := client.ListTags(ctx)
+	tags, err := r.client.CachedTags(ctx)
 	if err != nil {
 		return wechat.Tag{}, false, err
 	}
+	tag, found := tagWhere(tags, func(t wechat.Tag) bool { return t.ID == id })
+	return tag, found, nil
+}
+
+func tagWhere(tags []wechat.Tag, match func(wechat.Tag) bool) (wechat.Tag, bool) {
 	for _, t := range tags {
 		if match(t) {
-			return t, true, nil
+			return t, true
 		}
 	}
-	return wechat.Tag{}, false, nil
+	return wechat.Tag{}, false
+}
+
+// ModifyPlan reports, at plan time, a new name that another tag of the account already
+// has: WeChat would refuse it at apply, after other resources were changed.
+func (r *TagResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.client == nil {
+		return
+	}
+	var plan tagModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.Name.IsUnknown() {
+		return
+	}
+	var selfID int64 = -1
+	if !req.State.Raw.IsNull() {
+		var state tagModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if resp.Diagnostics.HasError() || state.Name.Equal(plan.Name) {
+			return
+		}
+		selfID = state.ID.ValueInt64()
+	}
+	tags, err := r.client.CachedTags(ctx)
+	if err != nil {
+		// The apply still meets WeChat's own check, with the same guidance.
+		resp.Diagnostics.AddWarning("Unable to check the tag name",
+			fmt.Sprintf("Reading the account's tags to check that no other tag is named %q failed: %s", plan.Name.ValueString(), err))
+		return
+	}
+	name := plan.Name.ValueString()
+	if existing, taken := tagWhere(tags, func(t wechat.Tag) bool { return t.Name == name && t.ID != selfID }); taken {
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Tag name already in use", nameTakenDetail(name, existing.ID))
+	}
+}
+
+// nameTakenDetail says which tag has the name, and how to manage it instead.
+func nameTakenDetail(name string, existingID int64) string {
+	return fmt.Sprintf("The account already has a tag named %q, with id %d; WeChat tag names are unique within an account. "+
+		"To manage that tag with Terraform, import it instead of creating it:\n\n"+
+		"  terraform import wechat_tag.<name> %d\n\n"+
+		"or, with Terraform 1.5 or later, an import block:\n\n"+
+		"  import {\n    to = wechat_tag.<name>\n    id = \"%d\"\n  }\n\n"+
+		"If another resource of this configuration manages that tag and gives it up in this apply (a rename or a destroy), "+
+		"apply that change first, or use a moved block when only the resource's address changed. "+
+		"Otherwise choose another name.", name, existingID, existingID, existingID)
 }
 
 // addNameError explains a refused create or rename. WeChat returns one code, 45157, for an
@@ -195,15 +245,10 @@ func (r *TagResource) addNameError(ctx context.Context, diags *diag.Diagnostics,
 	attr := path.Root("name")
 	switch {
 	case wechat.HasCode(err, wechat.CodeIllegalTagName):
-		existing, found, listErr := findTagBy(ctx, r.client, func(t wechat.Tag) bool { return t.Name == name && t.ID != selfID })
+		tags, listErr := r.client.CachedTags(ctx)
+		existing, found := tagWhere(tags, func(t wechat.Tag) bool { return t.Name == name && t.ID != selfID })
 		if listErr == nil && found {
-			diags.AddAttributeError(attr, "Tag name already in use",
-				fmt.Sprintf("The account already has a tag named %q, with id %d; WeChat tag names are unique within an account. "+
-					"To manage that tag with Terraform, import it instead of creating it:\n\n"+
-					"  terraform import wechat_tag.<name> %d\n\n"+
-					"or, with Terraform 1.5 or later, an import block:\n\n"+
-					"  import {\n    to = wechat_tag.<name>\n    id = \"%d\"\n  }\n\n"+
-					"Otherwise choose another name. (%s)", name, existing.ID, existing.ID, existing.ID, err))
+			diags.AddAttributeError(attr, "Tag name already in use", fmt.Sprintf("%s (%s)", nameTakenDetail(name, existing.ID), err))
 			return
 		}
 		diags.AddAttributeError(attr, "Tag name refused",

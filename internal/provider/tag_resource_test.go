@@ -202,22 +202,61 @@ resource "wechat_tag" "vip" {
 	})
 }
 
-func TestAccTag_duplicateNameSuggestsImport(t *testing.T) {
+func TestAccTag_takenNameIsReportedAtPlanTime(t *testing.T) {
 	m := newTestMock(t, mockwechat.Config{Tags: []string{"老客户"}})
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: tagConfig(m, "老客户"),
-				ExpectError: expectError(`already has a tag named "老客户", with id 100.*` +
-					`terraform import wechat_tag.<name> 100.*import {`),
+				Config:   tagConfig(m, "老客户"),
+				PlanOnly: true,
+				ExpectError: expectError(`Tag name already in use.*already has a tag named "老客户", with id 100.*` +
+					`terraform import wechat_tag.<name> 100.*import {.*id = "100"`),
 			},
 		},
 	})
-	if got := len(m.Tags()); got != 2 {
-		t.Errorf("the mock holds %d tags after the refused create, want 2 (starred and 老客户)", got)
+	if calls := m.CallCount("/cgi-bin/tags/create"); calls != 0 {
+		t.Errorf("the plan-time error still let %d tags/create calls through", calls)
 	}
+}
+
+func TestAccTag_twoNewTagsWithOneNameKeepTheFirst(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{})
+	config := m.providerConfig() + `
+resource "wechat_tag" "first" {
+  name = "VIP"
+}
+
+resource "wechat_tag" "second" {
+  name = "VIP"
+}
+`
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				// The plan cannot see the clash; the create that comes second fails with
+				// the guidance, naming the tag the first one made.
+				Config:      config,
+				ExpectError: expectError(`Tag name already in use.*already has a tag named "VIP", with id 100`),
+			},
+			{
+				// Nothing is half-made: the account holds one VIP, the state the resource
+				// that made it, and planning the same configuration again now reports the
+				// other resource's name as taken at plan time.
+				PreConfig: func() {
+					if tags := m.Tags(); len(tags) != 2 || tags[1].Name != "VIP" {
+						t.Errorf("the account holds %v, want the starred tag and one VIP", tags)
+					}
+				},
+				Config:      config,
+				PlanOnly:    true,
+				ExpectError: expectError(`Tag name already in use.*already has a tag named "VIP", with id 100`),
+			},
+		},
+	})
 }
 
 func TestAccTag_renameToTakenNameSaysWhichTagHasIt(t *testing.T) {
@@ -267,6 +306,11 @@ func TestAccTag_invalidNamesFailAtPlan(t *testing.T) {
 		error string
 	}{
 		"empty":                      {"", `Empty tag name`},
+		"only white space":           {"   ", `Empty tag name.*"   " is empty or only white space`},
+		"leading space":              {" VIP", `surrounding white space.*" VIP" starts or ends with white space. Remove it: use "VIP"`},
+		"trailing space":             {"VIP ", `surrounding white space.*use "VIP"`},
+		"tab inside":                 {"V\tIP", `Control character in tag name`},
+		"line break inside":          {"VIP\nGold", `Control character in tag name`},
 		"over 30 bytes of ASCII":     {strings.Repeat("a", 31), `is 31 bytes of UTF-8, and WeChat allows at most 30 bytes`},
 		"eleven Chinese characters":  {strings.Repeat("广", 11), `is 33 bytes of UTF-8.*at most 10 of them`},
 		"ten Chinese and one letter": {strings.Repeat("广", 10) + "a", `is 31 bytes of UTF-8`},

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
@@ -17,7 +19,7 @@ type tagNameValidator struct{}
 var _ validator.String = tagNameValidator{}
 
 func (tagNameValidator) Description(context.Context) string {
-	return fmt.Sprintf("must be 1 to %d bytes of UTF-8", wechat.MaxTagNameBytes)
+	return fmt.Sprintf("must be 1 to %d bytes of UTF-8, without surrounding white space or control characters", wechat.MaxTagNameBytes)
 }
 
 func (v tagNameValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
@@ -28,9 +30,17 @@ func (tagNameValidator) ValidateString(_ context.Context, req validator.StringRe
 	}
 	name := req.ConfigValue.ValueString()
 	switch {
-	case name == "":
+	case strings.TrimSpace(name) == "":
 		resp.Diagnostics.AddAttributeError(req.Path, "Empty tag name",
-			"A WeChat tag name must not be empty. Give the tag a name of 1 to 30 bytes of UTF-8.")
+			fmt.Sprintf("The tag name %q is empty or only white space. Give the tag a name of 1 to 30 bytes of UTF-8.", name))
+	case strings.TrimSpace(name) != name:
+		// WeChat does not document what it does with such names; if it trimmed them,
+		// every plan would try to rename the tag back. Refusing them is the safe choice.
+		resp.Diagnostics.AddAttributeError(req.Path, "Tag name with surrounding white space",
+			fmt.Sprintf("The tag name %q starts or ends with white space. Remove it: use %q.", name, strings.TrimSpace(name)))
+	case strings.ContainsFunc(name, unicode.IsControl):
+		resp.Diagnostics.AddAttributeError(req.Path, "Control character in tag name",
+			fmt.Sprintf("The tag name %q holds a control character (such as a tab or a line break), which WeChat refuses. Remove it.", name))
 	case len(name) > wechat.MaxTagNameBytes:
 		resp.Diagnostics.AddAttributeError(req.Path, "Tag name too long",
 			fmt.Sprintf("The name %q is %d bytes of UTF-8, and WeChat allows at most %d bytes. "+

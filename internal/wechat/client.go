@@ -95,6 +95,7 @@ type Client struct {
 	raw    *rawClient
 	tokens TokenSource
 	fresh  freshTags
+	tags   tagCache
 }
 
 // NewClient returns a client of the service described by cfg.

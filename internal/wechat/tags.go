@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 )
 
 // Limits of the tag API, documented by WeChat.
@@ -35,6 +36,11 @@ var (
 	ErrEmptyOpenID    = errors.New("openid is empty")
 	ErrNoOpenIDs      = errors.New("no openids given")
 )
+
+func tagIndex(tags []Tag, id int64) (int, bool) {
+	i := slices.IndexFunc(tags, func(t Tag) bool { return t.ID == id })
+	return i, i >= 0
+}
 
 // Tag is a tag of the account.
 type Tag struct {
@@ -69,6 +75,17 @@ func (c *Client) CreateTag(ctx context.Context, name string) (Tag, error) {
 	if err := validTagName(name); err != nil {
 		return Tag{}, err
 	}
+	tag, err := c.createTag(ctx, name)
+	c.tags.settle(err, func(tags []Tag) []Tag {
+		if _, known := tagIndex(tags, tag.ID); known { // adopted after a lost response
+			return tags
+		}
+		return append(tags, tag)
+	})
+	return tag, err
+}
+
+func (c *Client) createTag(ctx context.Context, name string) (Tag, error) {
 	for resent := 0; ; resent++ {
 		tag, err := c.createTagOnce(ctx, name)
 		if err == nil {
@@ -154,7 +171,14 @@ func (c *Client) RenameTag(ctx context.Context, id int64, name string) error {
 		Tag tagRef `json:"tag"`
 	}{Tag: tagRef{ID: id, Name: name}}
 	// Renaming a tag to the name it already has succeeds, so a lost rename is resent.
-	return c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/update", body: request, resendable: true, tagID: id})
+	err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/update", body: request, resendable: true, tagID: id})
+	c.tags.settle(err, func(tags []Tag) []Tag {
+		if i, ok := tagIndex(tags, id); ok {
+			tags[i].Name = name
+		}
+		return tags
+	})
+	return err
 }
 
 // DeleteTag deletes the tag id, which also removes it from every follower (tags/delete).
@@ -164,7 +188,14 @@ func (c *Client) DeleteTag(ctx context.Context, id int64) error {
 	}{Tag: tagRef{ID: id}}
 	// A lost delete is resent: if the first one was applied, the second fails with 45159,
 	// which callers check against tags/get.
-	return c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/delete", body: request, resendable: true, tagID: id})
+	err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/delete", body: request, resendable: true, tagID: id})
+	c.tags.settle(err, func(tags []Tag) []Tag {
+		if i, ok := tagIndex(tags, id); ok {
+			tags = slices.Delete(tags, i, i+1)
+		}
+		return tags
+	})
+	return err
 }
 
 // TagFollowers gives the tag to every follower listed (tags/members/batchtagging), in
@@ -196,6 +227,8 @@ func (c *Client) batchMembers(ctx context.Context, endpoint string, tagID int64,
 	if len(openids) == 0 {
 		return ErrNoOpenIDs
 	}
+	// The tag's follower count, which tags/get reports, changes.
+	defer c.tags.invalidate()
 	for _, openid := range openids {
 		if openid == "" {
 			return ErrEmptyOpenID

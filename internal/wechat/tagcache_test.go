@@ -1,0 +1,103 @@
+package wechat_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat"
+	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
+)
+
+// A refresh reads every wechat_tag at once: they must share one tags/get.
+func TestCachedTags_concurrentReadersShareOneCall(t *testing.T) {
+	f := newFixture(t, mockwechat.Config{Tags: []string{"VIP", "广东"}})
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			tags, err := f.client.CachedTags(t.Context())
+			if err != nil || len(tags) != 3 {
+				t.Errorf("CachedTags = %v, %v; want the starred tag, VIP and 广东", tags, err)
+			}
+		})
+	}
+	wg.Wait()
+	if _, err := f.client.CachedTags(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	requireCallCount(t, f.mock, pathList, 1)
+}
+
+// The cache follows the client's own writes without reading the service again: what a
+// successful create, rename or delete changed is known. A membership change moves a
+// tag's count and a failed write has an unknown outcome, so both clear the cache.
+func TestCachedTags_followsTheClientsOwnWrites(t *testing.T) {
+	f := newFixture(t, mockwechat.Config{Followers: mockwechat.GenerateOpenIDs(1, 3)})
+	fan := f.mock.Followers()[0]
+	read := func() []wechat.Tag {
+		t.Helper()
+		tags, err := f.client.CachedTags(t.Context())
+		must(t, err)
+		if want := f.mock.Tags(); len(tags) != len(want) {
+			t.Errorf("CachedTags = %v; the service holds %v", tags, want)
+		}
+		return tags
+	}
+	read()
+	tag, err := f.client.CreateTag(t.Context(), "VIP")
+	must(t, err)
+	if got := read(); got[1] != (wechat.Tag{ID: tag.ID, Name: "VIP"}) {
+		t.Errorf("after a create, CachedTags = %v, want the new tag", got)
+	}
+	must(t, f.client.RenameTag(t.Context(), tag.ID, "SVIP"))
+	if got := read(); got[1].Name != "SVIP" {
+		t.Errorf("after a rename, CachedTags = %v, want SVIP", got)
+	}
+	requireCallCount(t, f.mock, pathList, 1)
+
+	must(t, f.client.TagFollowers(t.Context(), tag.ID, []string{fan}))
+	if got := read(); got[1].Count != 1 {
+		t.Errorf("after tagging a follower, CachedTags = %v, want a count of 1", got)
+	}
+	requireCallCount(t, f.mock, pathList, 2)
+
+	must(t, f.mock.FailNext("/cgi-bin/tags/update", wechat.CodeSystemBusy))
+	if err := f.client.RenameTag(t.Context(), tag.ID, "VVIP"); err == nil {
+		t.Fatal("the rename succeeded despite the injected error")
+	}
+	read()
+	requireCallCount(t, f.mock, pathList, 3)
+
+	must(t, f.client.DeleteTag(t.Context(), tag.ID))
+	if got := read(); len(got) != 1 {
+		t.Errorf("after a delete, CachedTags = %v, want only the starred tag", got)
+	}
+	requireCallCount(t, f.mock, pathList, 3)
+}
+
+// A failed read is not kept: the next reader tries again.
+func TestCachedTags_anErrorIsNotCached(t *testing.T) {
+	f := newFixture(t, mockwechat.Config{})
+	must(t, f.mock.FailNext(pathList, wechat.CodeSystemBusy))
+	if _, err := f.client.CachedTags(t.Context()); !wechat.HasCode(err, wechat.CodeSystemBusy) {
+		t.Fatalf("got %v, want the busy error", err)
+	}
+	if _, err := f.client.CachedTags(t.Context()); err != nil {
+		t.Fatalf("the second read failed too: %v", err)
+	}
+	requireCallCount(t, f.mock, pathList, 2)
+}
+
+// A reader whose context ends stops waiting, without failing the read others share.
+func TestCachedTags_aCancelledReaderStopsWaiting(t *testing.T) {
+	f := newFixture(t, mockwechat.Config{})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := f.client.CachedTags(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	if _, err := f.client.CachedTags(t.Context()); err != nil {
+		t.Fatalf("a later reader failed: %v", err)
+	}
+}
