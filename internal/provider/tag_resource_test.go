@@ -361,3 +361,35 @@ func TestAccTag_importErrors(t *testing.T) {
 		})
 	}
 }
+
+// The response to tags/create is lost after WeChat created the tag: the provider finds
+// the tag by name and adopts it, instead of leaving an orphan or creating a duplicate.
+func TestAccTag_lostCreateIsAdoptedNotDuplicated(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{})
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkTagsDestroyed(m),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					must(t, m.SetFaults(mockwechat.Faults{LostResponseRate: 1, Paths: []string{"/cgi-bin/tags/create"}}))
+				},
+				Config: tagConfig(m, "VIP"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("wechat_tag.vip", tfjsonpath.New("id"), knownvalue.Int64Exact(100)),
+				},
+				Check: resource.ComposeTestCheckFunc(
+					checkMockHasTag(m, "wechat_tag.vip", "VIP"),
+					checkCalls(m, map[string]int{"/cgi-bin/tags/create": 1}),
+					func(*terraform.State) error {
+						if n := len(m.Tags()); n != 2 {
+							return fmt.Errorf("the account holds %d tags, want the starred tag and VIP", n)
+						}
+						return m.SetFaults(mockwechat.Faults{})
+					},
+				),
+			},
+		},
+	})
+}

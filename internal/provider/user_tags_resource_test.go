@@ -349,3 +349,54 @@ func TestAccUserTags_importErrors(t *testing.T) {
 		})
 	}
 }
+
+// Every batchtagging response is lost after WeChat applied it: the provider re-reads the
+// follower instead of sending the change again, and ends with the tags in place.
+func TestAccUserTags_lostResponsesAreReadBackNotResent(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{Tags: []string{"VIP", "黄金会员"}})
+	alice := m.follower(0)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkFollowerTags(m, alice),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					must(t, m.SetFaults(mockwechat.Faults{LostResponseRate: 1, Paths: []string{"/cgi-bin/tags/members/batchtagging"}}))
+				},
+				Config: userTagsConfig(m, alice, "[100, 101]", false),
+				Check: resource.ComposeTestCheckFunc(
+					checkFollowerTags(m, alice, 100, 101),
+					checkCalls(m, map[string]int{"/cgi-bin/tags/members/batchtagging": 2}),
+					func(*terraform.State) error { return m.SetFaults(mockwechat.Faults{}) },
+				),
+			},
+		},
+	})
+}
+
+// An update that fails midway saves what it applied, so the next plan shows only the
+// rest.
+func TestAccUserTags_updateFailingMidwaySavesWhatItApplied(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{Tags: []string{"VIP", "黄金会员"}})
+	alice := m.follower(0)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkFollowerTags(m, alice),
+		Steps: []resource.TestStep{
+			{Config: userTagsConfig(m, alice, "[100]", false)},
+			{
+				// Tag 101 is added, then tag 999, which does not exist, fails.
+				Config:      userTagsConfig(m, alice, "[100, 101, 999]", false),
+				ExpectError: expectError(`The account has no tag with id 999`),
+			},
+			{
+				// The state holds 100 and 101: without 999, nothing is left to do.
+				Config:           userTagsConfig(m, alice, "[100, 101]", false),
+				ConfigPlanChecks: plansNothing(),
+				Check:            checkFollowerTags(m, alice, 100, 101),
+			},
+		},
+	})
+}
