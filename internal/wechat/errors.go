@@ -175,8 +175,13 @@ func IsAmbiguous(err error) bool {
 
 // IsTransient reports whether the same request may succeed later: the service is busy or
 // rate limited, a gateway failed, or the connection broke. A transient error never means
-// that the object asked for is missing.
+// that the object asked for is missing. A call the caller cancelled is not transient, even
+// when it was cancelled while waiting to retry a busy service: retrying it is not the
+// caller's wish.
 func IsTransient(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
 	if HasCode(err, CodeSystemBusy, CodeFrequencyLimit, CodeConcurrentTagging) {
 		return true
 	}
@@ -185,8 +190,5 @@ func IsTransient(err error) bool {
 		return httpErr.StatusCode == http.StatusTooManyRequests || httpErr.StatusCode >= 500
 	}
 	var transportErr *TransportError
-	if errors.As(err, &transportErr) {
-		return !errors.Is(err, context.Canceled)
-	}
-	return false
+	return errors.As(err, &transportErr)
 }

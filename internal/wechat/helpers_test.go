@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat"
 	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
@@ -50,19 +54,61 @@ type fixture struct {
 
 func newFixture(t *testing.T, cfg mockwechat.Config) *fixture {
 	t.Helper()
+	return newFixtureWith(t, cfg, wechat.Config{})
+}
+
+// fastRetry retries as DefaultRetryPolicy does, but waits milliseconds instead of seconds.
+var fastRetry = wechat.RetryPolicy{MaxRetries: 3, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
+
+// newRetryingFixture is newFixture with a client, and token source, that retry within
+// fastRetry.
+func newRetryingFixture(t *testing.T, cfg mockwechat.Config) *fixture {
+	t.Helper()
+	return newFixtureWith(t, cfg, wechat.Config{Retry: fastRetry})
+}
+
+// newFixtureWith is newFixture with the client and its token source configured by client
+// (retry policy, HTTP client); BaseURL and Observer are the fixture's own.
+func newFixtureWith(t *testing.T, cfg mockwechat.Config, client wechat.Config) *fixture {
+	t.Helper()
 	cfg.AppID, cfg.AppSecret = testAppID, testSecret
 	mock := mockwechat.New(cfg)
 	srv := httptest.NewServer(mock)
 	t.Cleanup(srv.Close)
 
 	f := &fixture{mock: mock, log: &callLog{}}
-	f.cfg = wechat.Config{BaseURL: srv.URL, Observer: f.log.observe}
+	f.cfg = client
+	f.cfg.BaseURL, f.cfg.Observer = srv.URL, f.log.observe
 	tokens, err := wechat.NewStableTokenSource(f.cfg, testAppID, testSecret)
 	if err != nil {
 		t.Fatalf("NewStableTokenSource: %v", err)
 	}
 	f.client = newClient(t, f.cfg, tokens)
 	return f
+}
+
+// privateAddresses numbers the host names handed out by privateAddress.
+var privateAddresses atomic.Int64
+
+// privateAddress returns cfg reaching the same server under a host name no other test
+// uses. SharedTokenSource keeps its sources for the life of the process, keyed by address,
+// and httptest reuses ports: with the server's own address, a test run after another
+// (go test -count) could be handed the earlier test's source, and its stale token.
+func privateAddress(t *testing.T, cfg wechat.Config) wechat.Config {
+	t.Helper()
+	u, err := url.Parse(cfg.BaseURL)
+	must(t, err)
+	addr := u.Host
+	u.Host = fmt.Sprintf("shared-%d.mock.invalid:%s", privateAddresses.Add(1), u.Port())
+	cfg.BaseURL = u.String()
+	transport := &http.Transport{
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		},
+	}
+	t.Cleanup(transport.CloseIdleConnections)
+	cfg.HTTPClient = &http.Client{Transport: transport}
+	return cfg
 }
 
 func newClient(t *testing.T, cfg wechat.Config, tokens wechat.TokenSource) *wechat.Client {
@@ -81,10 +127,18 @@ const stubToken = "86_stubAccessToken-0123456789abcdefghijklmnopqrstuvwxyz_ABCDE
 // responses the mock never gives (HTTP errors, odd bodies, broken connections).
 func newStub(t *testing.T, handler http.HandlerFunc) (*wechat.Client, *callLog) {
 	t.Helper()
+	return newStubWith(t, wechat.Config{}, handler)
+}
+
+// newStubWith is newStub with the client configured by client; BaseURL and Observer are
+// the stub's own.
+func newStubWith(t *testing.T, client wechat.Config, handler http.HandlerFunc) (*wechat.Client, *callLog) {
+	t.Helper()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	log := &callLog{}
-	return newClient(t, wechat.Config{BaseURL: srv.URL, Observer: log.observe}, wechat.StaticToken(stubToken)), log
+	client.BaseURL, client.Observer = srv.URL, log.observe
+	return newClient(t, client, wechat.StaticToken(stubToken)), log
 }
 
 // replyWith is a handler answering every request with status and body.
@@ -123,12 +177,76 @@ func (l *callLog) all() []wechat.CallInfo {
 // attempts lists the Attempt of every observed call to endpoint, in order.
 func (l *callLog) attempts(endpoint string) []int {
 	var attempts []int
-	for _, c := range l.all() {
-		if c.Endpoint == endpoint {
-			attempts = append(attempts, c.Attempt)
-		}
+	for _, c := range l.of(endpoint) {
+		attempts = append(attempts, c.Attempt)
 	}
 	return attempts
+}
+
+// of lists the observed calls to endpoint, in order.
+func (l *callLog) of(endpoint string) []wechat.CallInfo {
+	var calls []wechat.CallInfo
+	for _, c := range l.all() {
+		if c.Endpoint == endpoint {
+			calls = append(calls, c)
+		}
+	}
+	return calls
+}
+
+// faultUntilFailure makes the mock inject faults into every call to path until the client
+// has observed one of them fail. The observer runs before the client waits to retry, so
+// the faults are gone by the next attempt whatever the timing: the first attempt fails
+// and the client's own retry or resend meets a healthy service. It takes f.log.after.
+func (f *fixture) faultUntilFailure(t *testing.T, path string, faults mockwechat.Faults) {
+	t.Helper()
+	faults.Paths = []string{path}
+	must(t, f.mock.SetFaults(faults))
+	endpoint := strings.TrimPrefix(path, "/cgi-bin/")
+	var once sync.Once
+	f.log.after = func(call wechat.CallInfo) {
+		if call.Endpoint == endpoint && call.Err != nil {
+			once.Do(func() {
+				if err := f.mock.SetFaults(mockwechat.Faults{}); err != nil {
+					t.Errorf("clearing the faults: %v", err)
+				}
+			})
+		}
+	}
+}
+
+// requireRetriedUntilSuccess checks that the observer saw the first request to endpoint
+// fail attempts-1 times, each failure followed by a wait within policy, and succeed on the
+// last attempt. Requests after it, such as the next page of a listing, must be new
+// requests, not retries.
+func requireRetriedUntilSuccess(t *testing.T, log *callLog, endpoint string, attempts int, policy wechat.RetryPolicy) {
+	t.Helper()
+	calls := log.of(endpoint)
+	if len(calls) < attempts {
+		t.Fatalf("the observer saw %d calls of %s, want %d: %+v", len(calls), endpoint, attempts, calls)
+	}
+	for _, later := range calls[attempts:] {
+		if later.Attempt != 1 {
+			t.Errorf("after the attempts expected of %s, the observer saw %+v", endpoint, later)
+		}
+	}
+	for i, c := range calls[:attempts-1] {
+		if c.Attempt != i+1 || c.Err == nil || c.RetryIn <= 0 || c.RetryIn > policy.MaxBackoff {
+			t.Errorf("call %d of %s: %+v; want attempt %d failed with 0 < RetryIn <= %v", i+1, endpoint, c, i+1, policy.MaxBackoff)
+		}
+	}
+	if last := calls[attempts-1]; last.Attempt != attempts || last.Err != nil || last.RetryIn != 0 {
+		t.Errorf("last call of %s: %+v; want attempt %d succeeded, RetryIn 0", endpoint, last, attempts)
+	}
+}
+
+// requireAttemptedOnce checks that the observer saw endpoint called once, and not retried.
+func requireAttemptedOnce(t *testing.T, log *callLog, endpoint string) {
+	t.Helper()
+	calls := log.of(endpoint)
+	if len(calls) != 1 || calls[0].Attempt != 1 || calls[0].RetryIn != 0 {
+		t.Errorf("the observer saw %+v of %s, want one attempt with RetryIn 0", calls, endpoint)
+	}
 }
 
 // requireAPIError checks that err is the service's refusal with code at endpoint, as

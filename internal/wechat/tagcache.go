@@ -58,6 +58,9 @@ func (c *tagCache) invalidate() {
 // them. Use it for reads that may share a snapshot; use ListTags where only a fresh read
 // will do.
 func (c *Client) CachedTags(ctx context.Context) ([]Tag, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	cache := &c.tags
 	cache.mu.Lock()
 	if cache.valid {

@@ -414,7 +414,7 @@ func TestSharedTokenSource_isSharedPerServiceEndpointAndCredentials(t *testing.T
 
 func TestSharedTokenSource_sharesTheFetchedToken(t *testing.T) {
 	f := newFixture(t, mockwechat.Config{})
-	cfg := wechat.Config{BaseURL: f.cfg.BaseURL} // a fresh httptest URL: no other test shares it
+	cfg := privateAddress(t, wechat.Config{BaseURL: f.cfg.BaseURL})
 	for range 3 {
 		tokens, err := wechat.SharedTokenSource(cfg, wechat.StableTokenEndpoint, testAppID, testSecret)
 		must(t, err)
