@@ -164,6 +164,27 @@ func TestAccProvider_invalidConfigurations(t *testing.T) {
   base_url = "api.weixin.qq.com"`, testAppID, testAppSecret),
 			`Invalid base_url.*not a URL with a host`,
 		},
+		"too many retries": {
+			fmt.Sprintf(`app_id = %q
+  app_secret = %q
+  base_url = %q
+  max_retries = 50`, testAppID, testAppSecret, m.URL),
+			`max_retries.*value must be between 0 and 20, got: 50`,
+		},
+		"timeout that is not a duration": {
+			fmt.Sprintf(`app_id = %q
+  app_secret = %q
+  base_url = %q
+  request_timeout = "soon"`, testAppID, testAppSecret, m.URL),
+			`Invalid duration.*"soon" is not a positive duration.*30s, 1m or 1m30s`,
+		},
+		"unknown token endpoint": {
+			fmt.Sprintf(`app_id = %q
+  app_secret = %q
+  base_url = %q
+  token_endpoint = "oauth"`, testAppID, testAppSecret, m.URL),
+			`token_endpoint.*value must be one of: \["stable_token" "token"\], got: "oauth"`,
+		},
 		"token in the URL": {
 			fmt.Sprintf(`app_id = %q
   app_secret = %q
@@ -251,6 +272,25 @@ provider "wechat" {
 			{
 				Config:      config,
 				ExpectError: expectError(`Provider attribute unknown at plan time.*app_id depends on a value that is known only after apply.*WECHAT_APP_ID`),
+			},
+		},
+	})
+}
+
+// Not parallel: t.Setenv changes the environment of the whole test process.
+func TestAccProvider_invalidTuningInTheEnvironment(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{})
+	t.Setenv(EnvMaxRetries, "lots")
+	t.Setenv(EnvRequestTimeout, "-5s")
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:   m.providerConfig() + tagVIP,
+				PlanOnly: true,
+				ExpectError: expectError(`max_retries \(or WECHAT_MAX_RETRIES\) is "lots"; it must be a whole number from 0 to 20.*` +
+					`request_timeout \(or WECHAT_REQUEST_TIMEOUT\) is "-5s"; it must be a positive Go duration`),
 			},
 		},
 	})
