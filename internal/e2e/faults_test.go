@@ -83,10 +83,13 @@ func TestFaults_applyConvergesWhenAThirdOfCallsFail(t *testing.T) {
 
 func testConvergenceUnderFaults(t *testing.T, seed int64) {
 	followers := mockwechat.GenerateOpenIDs(faultFollowers, seed)
+	logPath := filepath.Join(t.TempDir(), "terraform.log")
 	w := newWorkspace(t, mockwechat.Config{Followers: followers, Tags: []string{campaignTag}},
 		// More retries than the default: a call must fail 13 times in a row to fail the
 		// run, about one chance in six million at a 30% fault rate.
-		"WECHAT_MAX_RETRIES=12")
+		"WECHAT_MAX_RETRIES=12",
+		// The provider logs each retry at WARN: the log counts them.
+		"TF_LOG=warn", "TF_LOG_PATH="+logPath)
 	w.configure(faultConfig)
 	vars, _ := json.Marshal(map[string]any{"followers": followers})
 	writeFile(t, filepath.Join(w.dir, "terraform.tfvars.json"), string(vars))
@@ -111,6 +114,9 @@ func testConvergenceUnderFaults(t *testing.T, seed int64) {
 	w.mustRun("plan", "-detailed-exitcode", "-parallelism=10", "-no-color")
 	stats := w.mock.FaultStats()
 	calls := w.mock.Calls()
+	log, err := os.ReadFile(logPath)
+	must(t, err)
+	retries := strings.Count(string(log), "WeChat API call failed; retrying")
 
 	checkAccountHoldsExactly(t, w.mock, followers, campaign.ID)
 	checkStateMatchesAccount(t, w)
@@ -129,8 +135,8 @@ func testConvergenceUnderFaults(t *testing.T, seed int64) {
 		checkFollower(t, w.mock, openid, want)
 	}
 
-	t.Logf("seed %d: converged after %d apply run(s); %d API calls while faults were set: %d errcodes %v, %d HTTP 500, %d drops, %d lost responses",
-		seed, applies, stats.Calls, sumCounts(stats.Errcodes), stats.Errcodes, stats.HTTP500, stats.Drops, stats.LostResponses)
+	t.Logf("seed %d: converged after %d apply run(s), then an empty plan; %d API calls while faults were set: %d errcodes %v, %d HTTP 500, %d drops, %d lost responses; %d retries",
+		seed, applies, stats.Calls, sumCounts(stats.Errcodes), stats.Errcodes, stats.HTTP500, stats.Drops, stats.LostResponses, retries)
 	t.Logf("seed %d: calls by endpoint through apply and plan: %v; %d tokens issued", seed, sortedCounts(calls), len(w.mock.IssuedTokens()))
 }
 
