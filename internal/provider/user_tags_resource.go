@@ -145,9 +145,6 @@ func (r *UserTagsResource) Read(ctx context.Context, req resource.ReadRequest, r
 		held = intersection(tagIDsOf(ctx, state.TagIDs, &resp.Diagnostics), current)
 	}
 	state.TagIDs = tagIDSet(held, &resp.Diagnostics)
-	if state.Exclusive.IsNull() {
-		state.Exclusive = types.BoolValue(false)
-	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
