@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -21,6 +22,7 @@ var (
 	_ resource.ResourceWithConfigure   = &TagResource{}
 	_ resource.ResourceWithImportState = &TagResource{}
 	_ resource.ResourceWithModifyPlan  = &TagResource{}
+	_ resource.ResourceWithIdentity    = &TagResource{}
 )
 
 // TagResource is wechat_tag: one user tag of the account.
@@ -62,6 +64,17 @@ func (r *TagResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *
 	}
 }
 
+func (r *TagResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"id": identityschema.Int64Attribute{
+				Description:       "The id WeChat gave the tag, such as 134.",
+				RequiredForImport: true,
+			},
+		},
+	}
+}
+
 func (r *TagResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
@@ -80,6 +93,7 @@ func (r *TagResource) Create(ctx context.Context, req resource.CreateRequest, re
 	}
 	plan.ID = types.Int64Value(tag.ID)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	setIdentity(ctx, resp.Identity, tagIdentityModel{ID: plan.ID}, &resp.Diagnostics)
 }
 
 func (r *TagResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -95,12 +109,15 @@ func (r *TagResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 	}
 	if !found {
 		// Only a successful tags/get without the tag proves it is gone; any error above
-		// keeps the state as it was.
+		// keeps the state as it was. The framework wants an identity even for a resource
+		// that is gone.
+		setIdentity(ctx, resp.Identity, tagIdentityModel{ID: state.ID}, &resp.Diagnostics)
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	state.Name = types.StringValue(tag.Name)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	setIdentity(ctx, resp.Identity, tagIdentityModel{ID: state.ID}, &resp.Diagnostics)
 }
 
 func (r *TagResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -119,6 +136,7 @@ func (r *TagResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	setIdentity(ctx, resp.Identity, tagIdentityModel{ID: plan.ID}, &resp.Diagnostics)
 }
 
 func (r *TagResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -148,10 +166,8 @@ func (r *TagResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 }
 
 func (r *TagResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id, err := strconv.ParseInt(req.ID, 10, 64)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("%q is not a tag id. Import a wechat_tag by its numeric WeChat tag id, such as 134.", req.ID))
+	id, ok := importedTagID(ctx, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	if wechat.IsSystemTag(id) {
@@ -171,6 +187,32 @@ func (r *TagResource) ImportState(ctx context.Context, req resource.ImportStateR
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, tagModel{ID: types.Int64Value(tag.ID), Name: types.StringValue(tag.Name)})...)
+	setIdentity(ctx, resp.Identity, tagIdentityModel{ID: types.Int64Value(tag.ID)}, &resp.Diagnostics)
+}
+
+// importedTagID is the tag id of an import: the string of `terraform import` and of an
+// import block's `id`, or the `id` of an import block's `identity`.
+func importedTagID(ctx context.Context, req resource.ImportStateRequest, diags *diag.Diagnostics) (int64, bool) {
+	if req.ID == "" && req.Identity != nil {
+		var identity tagIdentityModel
+		diags.Append(req.Identity.Get(ctx, &identity)...)
+		if diags.HasError() {
+			return 0, false
+		}
+		if identity.ID.IsNull() || identity.ID.IsUnknown() {
+			diags.AddError("Missing tag id in identity",
+				"Import a wechat_tag by identity with the numeric WeChat tag id: identity = { id = 134 }.")
+			return 0, false
+		}
+		return identity.ID.ValueInt64(), true
+	}
+	id, err := strconv.ParseInt(req.ID, 10, 64)
+	if err != nil {
+		diags.AddError("Invalid import ID",
+			fmt.Sprintf("%q is not a tag id. Import a wechat_tag by its numeric WeChat tag id, such as 134.", req.ID))
+		return 0, false
+	}
+	return id, true
 }
 
 // findTag looks the tag up in tags/get, the only read the API offers for a tag, through the

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -24,6 +25,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = &UserTagsResource{}
 	_ resource.ResourceWithImportState = &UserTagsResource{}
+	_ resource.ResourceWithIdentity    = &UserTagsResource{}
 )
 
 // UserTagsResource is wechat_user_tags: the tags one follower carries.
@@ -85,6 +87,17 @@ func (r *UserTagsResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 	}
 }
 
+func (r *UserTagsResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"openid": identityschema.StringAttribute{
+				Description:       "The openid of the follower, such as ocYxcuAEy30bX0NXmGn4ypqx3tI0.",
+				RequiredForImport: true,
+			},
+		},
+	}
+}
+
 func (r *UserTagsResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
@@ -117,6 +130,7 @@ func (r *UserTagsResource) Create(ctx context.Context, req resource.CreateReques
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: plan.OpenID}, &resp.Diagnostics)
 }
 
 func (r *UserTagsResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -131,7 +145,9 @@ func (r *UserTagsResource) Read(ctx context.Context, req resource.ReadRequest, r
 	openid := state.OpenID.ValueString()
 	current, err := r.client.FollowerTags(ctx, openid)
 	if wechat.IsUnknownFollower(err) && !importing {
-		// The follower unfollowed the account, and its tags went with it.
+		// The follower unfollowed the account, and its tags went with it. The framework
+		// wants an identity even for a resource that is gone.
+		setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: state.OpenID}, &resp.Diagnostics)
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -146,6 +162,7 @@ func (r *UserTagsResource) Read(ctx context.Context, req resource.ReadRequest, r
 	}
 	state.TagIDs = tagIDSet(held, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: state.OpenID}, &resp.Diagnostics)
 }
 
 func (r *UserTagsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -184,9 +201,11 @@ func (r *UserTagsResource) Update(ctx context.Context, req resource.UpdateReques
 		state.TagIDs = tagIDSet(managed, &resp.Diagnostics)
 		state.Exclusive = plan.Exclusive
 		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+		setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: state.OpenID}, &resp.Diagnostics)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: plan.OpenID}, &resp.Diagnostics)
 }
 
 func (r *UserTagsResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -214,17 +233,28 @@ func (r *UserTagsResource) Delete(ctx context.Context, req resource.DeleteReques
 		// destroy removes only those.
 		state.TagIDs = tagIDSet(intersection(managed, held), &resp.Diagnostics)
 		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+		setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: state.OpenID}, &resp.Diagnostics)
 	}
 }
 
 func (r *UserTagsResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !openIDPattern.MatchString(req.ID) {
+	openid := req.ID
+	if openid == "" && req.Identity != nil {
+		var identity followerIdentityModel
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		openid = identity.OpenID.ValueString()
+	}
+	if !openIDPattern.MatchString(openid) {
 		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("%q is not an openid. Import a wechat_user_tags by the openid of the follower, such as ocYxcuAEy30bX0NXmGn4ypqx3tI0.", req.ID))
+			fmt.Sprintf("%q is not an openid. Import a wechat_user_tags by the openid of the follower, such as ocYxcuAEy30bX0NXmGn4ypqx3tI0.", openid))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("openid"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("openid"), openid)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("exclusive"), false)...)
+	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: types.StringValue(openid)}, &resp.Diagnostics)
 }
 
 // maxRereads bounds how often converge re-reads a follower after lost responses.
