@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -196,7 +197,7 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	cfg := wechat.Config{
 		BaseURL:    baseURL,
 		HTTPClient: &http.Client{Timeout: timeout, Transport: userAgentTransport{"terraform-provider-wechat/" + p.version}},
-		Observer:   logCall,
+		Observer:   callLogger(resolved["app_secret"], resolved["access_token"]),
 		Retry:      retry,
 	}
 	var tokens wechat.TokenSource = wechat.StaticToken(resolved["access_token"])
@@ -323,29 +324,46 @@ func (t userAgentTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	return http.DefaultTransport.RoundTrip(req)
 }
 
-// logCall writes one structured line per WeChat API call. CallInfo never carries the
-// token or the secret, so nothing here needs masking.
-func logCall(ctx context.Context, call wechat.CallInfo) {
-	ctx = tflog.NewSubsystem(ctx, logSubsystem)
-	fields := map[string]any{
-		"endpoint":    call.Endpoint,
-		"attempt":     call.Attempt,
-		"duration_ms": call.Duration.Milliseconds(),
-	}
-	if code, ok := wechat.ErrorCode(call.Err); ok {
-		fields["errcode"] = code
-	}
-	if call.Err != nil {
-		fields["error"] = call.Err.Error()
-		if call.RetryIn > 0 {
-			fields["retry_in_ms"] = call.RetryIn.Milliseconds()
-			tflog.SubsystemWarn(ctx, logSubsystem, "WeChat API call failed; retrying", fields)
+// callLogger writes one structured line per WeChat API call, under the "wechat" subsystem,
+// whose level TF_LOG_PROVIDER_WECHAT_API sets apart from the provider's. CallInfo carries neither the token nor the
+// secret; masking the credentials the provider was given is a second guard, should an
+// error message ever quote one.
+func callLogger(credentials ...string) wechat.Observer {
+	credentials = slices.DeleteFunc(slices.Clone(credentials), func(c string) bool { return c == "" })
+	return func(ctx context.Context, call wechat.CallInfo) {
+		ctx = tflog.NewSubsystem(ctx, logSubsystem, tflog.WithLevelFromEnv(EnvLogLevelAPI))
+		if len(credentials) > 0 {
+			ctx = tflog.SubsystemMaskMessageStrings(ctx, logSubsystem, credentials...)
+			ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, logSubsystem, credentials...)
+		}
+		fields := map[string]any{
+			"endpoint":    call.Endpoint,
+			"attempt":     call.Attempt,
+			"duration_ms": call.Duration.Milliseconds(),
+			"errcode":     0,
+		}
+		if code, ok := wechat.ErrorCode(call.Err); ok {
+			fields["errcode"] = code
+		} else if call.Err != nil {
+			// An HTTP status or a transport failure: no WeChat errcode to report.
+			delete(fields, "errcode")
+		}
+		if call.Err != nil {
+			fields["error"] = call.Err.Error()
+			if call.RetryIn > 0 {
+				fields["retry_in_ms"] = call.RetryIn.Milliseconds()
+				tflog.SubsystemWarn(ctx, logSubsystem, "WeChat API call failed; retrying", fields)
+				return
+			}
+			tflog.SubsystemWarn(ctx, logSubsystem, "WeChat API call failed", fields)
 			return
 		}
-		tflog.SubsystemWarn(ctx, logSubsystem, "WeChat API call failed", fields)
-		return
+		tflog.SubsystemDebug(ctx, logSubsystem, "WeChat API call", fields)
 	}
-	tflog.SubsystemDebug(ctx, logSubsystem, "WeChat API call", fields)
 }
 
-const logSubsystem = "wechat"
+const (
+	logSubsystem = "wechat"
+	// EnvLogLevelAPI sets the level of the API call log alone, such as debug while TF_LOG is warn.
+	EnvLogLevelAPI = "TF_LOG_PROVIDER_WECHAT_API"
+)
