@@ -312,7 +312,11 @@ func (p *WechatProvider) Resources(context.Context) []func() resource.Resource {
 }
 
 func (p *WechatProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{
+		NewTagsDataSource,
+		NewTagDataSource,
+		NewTagMembersDataSource,
+	}
 }
 
 // userAgentTransport names the provider and its version in every request.

@@ -1,0 +1,12 @@
+# Import blocks without resource blocks: terraform plan -generate-config-out
+# writes the resource blocks from what WeChat holds.
+
+import {
+  to = wechat_tag.returning_customers
+  id = "100"
+}
+
+import {
+  to = wechat_user_tags.alice
+  id = "ocYxcuAEy30bX0NXmGn4ypqx3tI0"
+}
