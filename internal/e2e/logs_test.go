@@ -71,6 +71,21 @@ func TestLogs_debugShowsEveryAPICall(t *testing.T) {
 	}
 	requireNoSecret(t, "the debug log", string(content), append([]string{appSecret}, w.mock.IssuedTokens()...))
 	t.Logf("%d API calls logged: %v", sum(logged), logged)
+
+	// TF_LOG_PROVIDER_WECHAT_API=warn silences the successful calls alone.
+	quietLog := filepath.Join(t.TempDir(), "quiet.log")
+	w.env = append(w.env, "TF_LOG_PATH="+quietLog, "TF_LOG_PROVIDER_WECHAT_API=warn")
+	w.mustRun("plan", "-no-color", follower)
+	quiet, err := os.ReadFile(quietLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(apiCallLine.FindAll(quiet, -1)); n != 0 {
+		t.Errorf("with TF_LOG_PROVIDER_WECHAT_API=warn the log still has %d API call lines", n)
+	}
+	if !strings.Contains(string(quiet), "[DEBUG] provider.terraform-provider-wechat") {
+		t.Error("the quiet log has no other DEBUG line of the provider: TF_LOG=debug did not apply")
+	}
 }
 
 func sum(counts map[string]int) int {
