@@ -18,6 +18,11 @@ type tagIdentityModel struct {
 	ID types.Int64 `tfsdk:"id"`
 }
 
+// tagMembersIdentityModel identifies a wechat_tag_members by the id of its tag.
+type tagMembersIdentityModel struct {
+	TagID types.Int64 `tfsdk:"tag_id"`
+}
+
 // followerIdentityModel identifies a wechat_user_tags by the follower's openid.
 type followerIdentityModel struct {
 	OpenID types.String `tfsdk:"openid"`

@@ -189,3 +189,73 @@ resource "wechat_user_tags" "stranger" {
 		},
 	})
 }
+
+func TestAccTagMembers_identity(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{Followers: mockwechat.GenerateOpenIDs(3, 9)})
+	vip := m.mustCreateTag(t, "VIP")
+	campaign := m.mustCreateTag(t, "双十一")
+	alice, bob := m.follower(0), m.follower(1)
+	must(t, m.TagUser(bob, campaign.ID))
+	vipID := fmt.Sprint(vip.ID)
+	campaignResource := fmt.Sprintf(`
+resource "wechat_tag_members" "campaign" {
+  tag_id  = %d
+  openids = [%q]
+}
+`, campaign.ID, bob)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   identityCLIs,
+		Steps: []resource.TestStep{
+			{
+				// Create: the identity is the tag id.
+				Config: tagMembersResourceConfig(m, vipID, []string{alice}, false),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity("wechat_tag_members.vip", map[string]knownvalue.Check{
+						"tag_id": knownvalue.Int64Exact(vip.ID),
+					}),
+				},
+			},
+			{
+				// The identity of the state imports the same membership again, with no change.
+				ResourceName:    "wechat_tag_members.vip",
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithResourceIdentity,
+				ImportPlanChecks: resource.ImportPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("wechat_tag_members.vip", plancheck.ResourceActionNoop),
+					},
+				},
+			},
+			{
+				// A tag whose members were given outside Terraform, adopted by identity.
+				Config: tagMembersResourceConfig(m, vipID, []string{alice}, false) +
+					importByIdentity("wechat_tag_members.campaign", fmt.Sprintf("{ tag_id = %d }", campaign.ID), campaignResource),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("wechat_tag_members.campaign", plancheck.ResourceActionNoop),
+					},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity("wechat_tag_members.campaign", map[string]knownvalue.Check{
+						"tag_id": knownvalue.Int64Exact(campaign.ID),
+					}),
+					statecheck.ExpectKnownValue("wechat_tag_members.campaign", tfjsonpath.New("openids"),
+						knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact(bob)})),
+				},
+			},
+			{
+				// An identity naming a tag the account does not have is refused.
+				Config: tagMembersResourceConfig(m, vipID, []string{alice}, false) +
+					importByIdentity("wechat_tag_members.missing", "{ tag_id = 999 }", `
+resource "wechat_tag_members" "missing" {
+  tag_id  = 999
+  openids = []
+}
+`),
+				ExpectError: expectError(`Tag not found.*no tag with id 999`),
+			},
+		},
+	})
+}

@@ -308,6 +308,7 @@ func (p *WechatProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewTagResource,
 		NewUserTagsResource,
+		NewTagMembersResource,
 	}
 }
 

@@ -5,6 +5,17 @@
 # would plan to destroy it. The starred system tag (2) is left out: WeChat
 # defines it, and a wechat_tag refuses to import it.
 
+terraform {
+  # import blocks with for_each
+  required_version = ">= 1.7.0"
+
+  required_providers {
+    wechat = {
+      source = "wechat-tf/wechat"
+    }
+  }
+}
+
 data "wechat_tags" "all" {}
 
 locals {
