@@ -232,17 +232,32 @@ func checkStateMatchesAccount(t *testing.T, w *workspace) {
 	for _, r := range w.state() {
 		switch r.Type {
 		case "wechat_tag":
-			id := int64(r.Values["id"].(float64))
+			number, ok := r.Values["id"].(float64)
+			if !ok {
+				t.Errorf("state says %s has the id %v (%T), want a number", r.Address, r.Values["id"], r.Values["id"])
+				continue
+			}
+			id := int64(number)
 			tag, ok := w.mock.TagByID(id)
 			if !ok || tag.Name != r.Values["name"] {
 				t.Errorf("state says %s is tag %d %q; the account has %+v (found: %t)", r.Address, id, r.Values["name"], tag, ok)
 			}
 		case "wechat_user_tags":
-			openid := r.Values["openid"].(string)
+			openid, isString := r.Values["openid"].(string)
+			tagIDs, isList := r.Values["tag_ids"].([]any)
+			if !isString || !isList {
+				t.Errorf("state says %s has the openid %v and the tag_ids %v, want a string and a list", r.Address, r.Values["openid"], r.Values["tag_ids"])
+				continue
+			}
 			held, _ := w.mock.UserTags(openid)
 			var listed []int64
-			for _, v := range r.Values["tag_ids"].([]any) {
-				listed = append(listed, int64(v.(float64)))
+			for _, v := range tagIDs {
+				number, ok := v.(float64)
+				if !ok {
+					t.Errorf("state says %s has the tag id %v (%T), want a number", r.Address, v, v)
+					continue
+				}
+				listed = append(listed, int64(number))
 			}
 			slices.Sort(listed)
 			for _, id := range listed {

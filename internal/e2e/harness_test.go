@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,9 +14,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/hashicorp/go-version"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat"
 )
@@ -31,18 +35,30 @@ var (
 	buildErr    error
 )
 
+// TestMain gives the tests of this process one directory for the provider binary they
+// share, and removes it after them.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "wechat-e2e-provider-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	providerDir = dir
+	code := m.Run()
+	if err := os.RemoveAll(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.Exit(code)
+}
+
 // providerBinary builds the provider once per test process, as `go build` would for a
 // release, into a directory a dev_overrides CLI config can point at.
 func providerBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		providerDir, buildErr = os.MkdirTemp("", "wechat-e2e-provider-")
-		if buildErr != nil {
-			return
-		}
-		out, err := exec.Command("go", "build", "-o", filepath.Join(providerDir, "terraform-provider-wechat"), "../..").CombinedOutput()
+		out, err := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(providerDir, "terraform-provider-wechat"), "../..").CombinedOutput()
 		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
 		}
 	})
 	if buildErr != nil {
@@ -51,20 +67,82 @@ func providerBinary(t *testing.T) string {
 	return providerDir
 }
 
-// terraformPath is the CLI the acceptance tests use.
-func terraformPath(t *testing.T) string {
+// cli is the Terraform CLI the tests drive: the acceptance tests' TF_ACC_TERRAFORM_PATH,
+// or else the terraform on PATH. It may be OpenTofu.
+type cli struct {
+	path    string
+	version *version.Version
+	// registry is the host a provider source without one resolves to, which a
+	// dev_overrides key must name: Terraform reads "wechat-tf/wechat" as
+	// registry.terraform.io/wechat-tf/wechat, OpenTofu as registry.opentofu.org/wechat-tf/wechat.
+	registry string
+}
+
+// providerAddress is the provider's address as this CLI resolves source = "wechat-tf/wechat".
+func (c cli) providerAddress() string { return c.registry + "/wechat-tf/wechat" }
+
+var (
+	cliOnce  sync.Once
+	theCLI   cli
+	cliError error
+)
+
+func terraformCLI(t *testing.T) cli {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("end-to-end tests run with TF_ACC=1 (make test sets it)")
 	}
-	if path := os.Getenv("TF_ACC_TERRAFORM_PATH"); path != "" {
-		return path
+	cliOnce.Do(func() { theCLI, cliError = findCLI(t.Context()) })
+	if cliError != nil {
+		t.Fatal(cliError)
 	}
-	path, err := exec.LookPath("terraform")
+	return theCLI
+}
+
+func findCLI(ctx context.Context) (cli, error) {
+	path := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if path == "" {
+		var err error
+		if path, err = exec.LookPath("terraform"); err != nil {
+			return cli{}, errors.New("TF_ACC is set but no terraform is on PATH and TF_ACC_TERRAFORM_PATH is empty")
+		}
+	}
+	// `version -json` is the same for both CLIs: `version` names the product, on the first
+	// line but for OpenTofu's warnings about the CLI configuration, which it prints before.
+	cmd := exec.CommandContext(ctx, path, "version")
+	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatal("TF_ACC is set but no terraform is on PATH and TF_ACC_TERRAFORM_PATH is empty")
+		return cli{}, fmt.Errorf("%s version: %w", path, err)
 	}
-	return path
+	m := versionLine.FindSubmatch(out)
+	if m == nil {
+		return cli{}, fmt.Errorf("%s version printed no line \"Terraform vX.Y.Z\" or \"OpenTofu vX.Y.Z\":\n%s", path, out)
+	}
+	v, err := version.NewVersion(string(m[2]))
+	if err != nil {
+		return cli{}, fmt.Errorf("%s version: %w", path, err)
+	}
+	registry := "registry.terraform.io"
+	if string(m[1]) == "OpenTofu" {
+		registry = "registry.opentofu.org"
+	}
+	return cli{path: path, version: v, registry: registry}, nil
+}
+
+var versionLine = regexp.MustCompile(`(?m)^(Terraform|OpenTofu) v(\S+)$`)
+
+// writeDevOverrides writes a CLI configuration that runs the provider built by
+// providerBinary for source = "wechat-tf/wechat", with no `terraform init`.
+func writeDevOverrides(t *testing.T, path string, c cli) {
+	t.Helper()
+	writeFile(t, path, fmt.Sprintf(`provider_installation {
+  dev_overrides {
+    %q = %q
+  }
+  direct {}
+}
+`, c.providerAddress(), providerBinary(t)))
 }
 
 // workspace is a Terraform working directory wired to the provider binary and a mock.
@@ -80,8 +158,7 @@ type workspace struct {
 
 func newWorkspace(t *testing.T, cfg mockwechat.Config, extraEnv ...string) *workspace {
 	t.Helper()
-	terraform := terraformPath(t)
-	bin := providerBinary(t)
+	cli := terraformCLI(t)
 	cfg.AppID, cfg.AppSecret = appID, appSecret
 	mock := mockwechat.New(cfg)
 	server := httptest.NewServer(mock)
@@ -89,13 +166,7 @@ func newWorkspace(t *testing.T, cfg mockwechat.Config, extraEnv ...string) *work
 
 	dir := t.TempDir()
 	cliConfig := filepath.Join(dir, "dev.tfrc")
-	writeFile(t, cliConfig, fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "registry.terraform.io/wechat-tf/wechat" = %q
-  }
-  direct {}
-}
-`, bin))
+	writeDevOverrides(t, cliConfig, cli)
 	env := append(os.Environ(),
 		"TF_CLI_CONFIG_FILE="+cliConfig,
 		"CHECKPOINT_DISABLE=1",
@@ -105,7 +176,7 @@ func newWorkspace(t *testing.T, cfg mockwechat.Config, extraEnv ...string) *work
 		"WECHAT_BASE_URL="+server.URL,
 		"WECHAT_ACCESS_TOKEN=",
 	)
-	return &workspace{t: t, dir: dir, terraform: terraform, env: append(env, extraEnv...), mock: mock}
+	return &workspace{t: t, dir: dir, terraform: cli.path, env: append(env, extraEnv...), mock: mock}
 }
 
 func writeFile(t *testing.T, path, content string) {
@@ -133,7 +204,7 @@ provider "wechat" {}
 // output streams are kept in w.output.
 func (w *workspace) run(args ...string) (int, string) {
 	w.t.Helper()
-	cmd := exec.Command(w.terraform, append([]string{"-chdir=" + w.dir}, args...)...)
+	cmd := exec.CommandContext(w.t.Context(), w.terraform, append([]string{"-chdir=" + w.dir}, args...)...)
 	cmd.Env = w.env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -179,7 +179,7 @@ func newInjector(f Faults) injector {
 	return injector{
 		faults: f,
 		paths:  paths,
-		rng:    rand.New(rand.NewPCG(uint64(f.Seed), 0x9e3779b97f4a7c15)),
+		rng:    rand.New(rand.NewPCG(uint64(f.Seed), 0x9e3779b97f4a7c15)), //nolint:gosec // a negative seed is as good a seed as any
 		stats:  FaultStats{Errcodes: map[int]int{}},
 	}
 }
@@ -300,5 +300,5 @@ func hangUp(w http.ResponseWriter) {
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}
-	conn.Close()
+	_ = conn.Close() // a hang-up has no one to report a failed close to
 }

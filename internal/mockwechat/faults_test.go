@@ -268,7 +268,7 @@ func TestFaults_latencyDelaysEveryPathAndEndsWithTheRequest(t *testing.T) {
 	}
 
 	f.setFaults(mockwechat.Faults{Latency: time.Hour})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 	defer cancel()
 	method, target := tagRequest("/cgi-bin/tags/delete", f.token)
 	req := httptest.NewRequestWithContext(ctx, method, target, strings.NewReader(`{"tag":{"id":100}}`))
@@ -308,7 +308,8 @@ func TestFaults_withoutAHijackableConnectionAbortTheHandler(t *testing.T) {
 	f := newFixture(t, mockwechat.Config{})
 	f.setFaults(mockwechat.Faults{DropRate: 1})
 	defer func() {
-		if r := recover(); r != http.ErrAbortHandler {
+		r := recover()
+		if err, _ := r.(error); !errors.Is(err, http.ErrAbortHandler) {
 			t.Errorf("recovered %v, want http.ErrAbortHandler", r)
 		}
 	}()
@@ -343,11 +344,11 @@ func TestAdmin_faultsRoundTripAndNeverApplyToAdminPaths(t *testing.T) {
 	f.admin("GET", "state", nil, http.StatusOK)
 	cleared := `{"faults":{"seed":0,"errcode_rate":0,"errcodes":null,"http500_rate":0,"drop_rate":0,` +
 		`"lost_response_rate":0,"paths":null,"latency":"0s"},"stats":{"errcodes":{},"http500":0,"drops":0,"lost_responses":0,"calls":0}}`
-	for _, clear := range []struct{ method, body string }{{"DELETE", ""}, {"POST", "{}"}} {
+	for _, reset := range []struct{ method, body string }{{"DELETE", ""}, {"POST", "{}"}} {
 		f.admin("POST", "faults", `{"drop_rate":1}`, http.StatusOK)
-		f.admin(clear.method, "faults", clear.body, http.StatusOK)
+		f.admin(reset.method, "faults", reset.body, http.StatusOK)
 		if r := f.admin("GET", "faults", nil, http.StatusOK); r.raw != cleared {
-			t.Errorf("after %s faults %s: %s", clear.method, clear.body, r.raw)
+			t.Errorf("after %s faults %s: %s", reset.method, reset.body, r.raw)
 		}
 		f.ok(listTagsPath, nil)
 	}

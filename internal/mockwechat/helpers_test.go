@@ -125,20 +125,24 @@ func (f *fixture) send(method, target string, body any) (answer, error) {
 		}
 		payload = strings.NewReader(string(data))
 	}
-	var resp *http.Response
 	if f.base == "" {
 		rec := httptest.NewRecorder()
-		f.srv.ServeHTTP(rec, httptest.NewRequest(method, target, payload))
-		resp = rec.Result()
-	} else {
-		req, err := http.NewRequest(method, f.base+target, payload)
-		if err == nil {
-			resp, err = http.DefaultClient.Do(req)
-		}
-		if err != nil {
-			return answer{}, err
-		}
+		f.srv.ServeHTTP(rec, httptest.NewRequestWithContext(f.t.Context(), method, target, payload))
+		return readAnswer(rec.Result())
 	}
+	req, err := http.NewRequestWithContext(f.t.Context(), method, f.base+target, payload)
+	if err != nil {
+		return answer{}, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return answer{}, err
+	}
+	return readAnswer(resp)
+}
+
+// readAnswer reads resp to the end and closes its body.
+func readAnswer(resp *http.Response) (answer, error) {
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	return answer{resp.StatusCode, resp.Header.Get("Content-Type"), data}, err

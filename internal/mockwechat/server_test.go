@@ -55,7 +55,9 @@ func TestCalls_countEveryAPIRequestByPathSuccessfulOrNot(t *testing.T) {
 	f.do(http.MethodGet, "/cgi-bin/tags/create", nil)
 	f.newToken(stablePath, false)
 	f.tokenFrom(tokenPath, "client_credential", appID, "wrong", false)
-	f.srv.CreateTag("out of band")
+	if _, err := f.srv.CreateTag("out of band"); err != nil {
+		t.Fatal(err)
+	}
 	f.do(http.MethodGet, "/_mock/state", nil)
 
 	want := map[string]int{"/cgi-bin/tags/get": 2, "/cgi-bin/tags/create": 2, stablePath: 1, tokenPath: 1}
@@ -102,8 +104,12 @@ func TestServer_isSafeUnderConcurrentRequests(t *testing.T) {
 				f.api("/cgi-bin/user/tag/get", map[string]any{"tagid": tagID})
 				f.api("/cgi-bin/tags/get", nil)
 				f.tokenFrom(stablePath, "client_credential", appID, appSecret, false)
-				f.srv.TagUser(group[1], 2)
-				f.srv.RenameTag(tagID, fmt.Sprint("renamed", g, i))
+				if err := f.srv.TagUser(group[1], 2); err != nil {
+					t.Error(err)
+				}
+				if err := f.srv.RenameTag(tagID, fmt.Sprint("renamed", g, i)); err != nil {
+					t.Error(err)
+				}
 				f.srv.Tags()
 				f.srv.Calls()
 			}
@@ -206,7 +212,9 @@ func TestOutOfBand_refusesWhatTheAPIWouldRefuse(t *testing.T) {
 	}
 	f := newFixture(t, mockwechat.Config{Followers: openids, ForeignOpenIDs: []string{foreign}, Tags: names})
 	for id := int64(100); id < 120; id++ {
-		f.srv.TagUser(openids[0], id)
+		if err := f.srv.TagUser(openids[0], id); err != nil {
+			t.Fatal(err)
+		}
 	}
 	_, createErr := f.srv.CreateTag("tag0")
 	// JSON cannot carry invalid UTF-8 (decoding replaces it), so only Go callers can try.

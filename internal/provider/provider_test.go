@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"log"
 	"net/http/httptest"
 	"os"
 	"regexp"
@@ -28,7 +29,9 @@ var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServe
 func TestMain(m *testing.M) {
 	// Credentials in the developer's environment would change what the tests configure.
 	for _, env := range []string{EnvAppID, EnvAppSecret, EnvAccessToken, EnvBaseURL} {
-		os.Unsetenv(env)
+		if err := os.Unsetenv(env); err != nil {
+			log.Fatalf("unsetting %s: %v", env, err)
+		}
 	}
 	os.Exit(m.Run())
 }

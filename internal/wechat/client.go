@@ -226,7 +226,7 @@ func (c *rawClient) do(ctx context.Context, req apiRequest, tokens TokenSource, 
 			if refreshErr != nil {
 				// The refresh's error decides what the caller does next: a busy token
 				// endpoint is transient, a wrong secret is not.
-				return fmt.Errorf("%v; obtaining a new access token failed: %w", err, refreshErr)
+				return fmt.Errorf("%v; obtaining a new access token failed: %w", err, refreshErr) //nolint:errorlint // only the refresh's error may match errors.Is and As
 			}
 			token = newToken
 			continue

@@ -117,7 +117,10 @@ func TestClient_batchingKeepsEveryRequestWithinTheFiftyOpenIDLimitOf40032(t *tes
 	// First, that the limit is real: 51 openids in one request are refused.
 	token := f.mock.IssueAccessToken()
 	body, _ := json.Marshal(map[string]any{"tagid": firstTagID, "openid_list": fans[:51]})
-	resp, err := http.Post(strings.TrimSuffix(f.cfg.BaseURL, "/")+pathTag+"?access_token="+token, "application/json", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, strings.TrimSuffix(f.cfg.BaseURL, "/")+pathTag+"?access_token="+token, bytes.NewReader(body))
+	must(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
 	must(t, err)
 	var refusal struct{ ErrCode int }
 	must(t, json.NewDecoder(resp.Body).Decode(&refusal))

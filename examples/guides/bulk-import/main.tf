@@ -8,12 +8,6 @@
 terraform {
   # import blocks with for_each
   required_version = ">= 1.7.0"
-
-  required_providers {
-    wechat = {
-      source = "wechat-tf/wechat"
-    }
-  }
 }
 
 data "wechat_tags" "all" {}

@@ -112,17 +112,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", *addr)
 	if err != nil {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
 	if *readyFile != "" {
 		if err := writeFileAtomic(*readyFile, base); err != nil {
-			ln.Close()
+			_ = ln.Close() // the ready file's error is the one to report
 			return err
 		}
-		defer os.Remove(*readyFile)
+		// Best effort: a ready file left behind names a port nothing listens on any more.
+		defer func() { _ = os.Remove(*readyFile) }()
 	}
 	fmt.Fprintf(stdout, "wechat-mock listening on %s\n  app id:    %s\n  followers: %d\n  admin:     %s/_mock/state\n",
 		base, *appID, len(srv.Followers()), base)
@@ -179,7 +180,7 @@ func writeFileAtomic(path, content string) error {
 		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
-		os.Remove(tmp.Name())
+		_ = os.Remove(tmp.Name()) // the write's error is the one to report
 	}
 	return err
 }

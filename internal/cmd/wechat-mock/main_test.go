@@ -39,7 +39,7 @@ func get(t *testing.T, url string) string {
 
 func send(t *testing.T, method, url, body string) string {
 	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ type mock struct {
 func startMock(t *testing.T, args ...string) *mock {
 	t.Helper()
 	m := &mock{ready: filepath.Join(t.TempDir(), "url")}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0", "-ready-file", m.ready}, args...), &m.stdout, &m.stderr)
@@ -73,7 +73,11 @@ func startMock(t *testing.T, args ...string) *mock {
 		cancel()
 		return <-done
 	})
-	t.Cleanup(func() { m.stop() })
+	t.Cleanup(func() {
+		if err := m.stop(); err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
 
 	for deadline := time.Now().Add(5 * time.Second); m.base == ""; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -129,14 +133,21 @@ func TestRun_injectsFaultsThroughTheAdminAPIAndLogsHangUps(t *testing.T) {
 	var token struct {
 		AccessToken string `json:"access_token"`
 	}
-	json.Unmarshal([]byte(get(t, m.base+"/cgi-bin/token?grant_type=client_credential&appid=wx1234567890abcdef&secret=5f3c8a1e9b7d4c2f6a0e1b8d7c3f9a24")), &token)
+	if err := json.Unmarshal([]byte(get(t, m.base+"/cgi-bin/token?grant_type=client_credential&appid=wx1234567890abcdef&secret=5f3c8a1e9b7d4c2f6a0e1b8d7c3f9a24")), &token); err != nil {
+		t.Fatalf("GET /cgi-bin/token: %v", err)
+	}
 	if issued := strings.TrimSpace(get(t, m.base+"/_mock/tokens")); token.AccessToken == "" || issued != `{"issued":["`+token.AccessToken+`"]}` {
 		t.Errorf("GET /_mock/tokens: %s, want the token %q", issued, token.AccessToken)
 	}
 
 	send(t, http.MethodPost, m.base+"/_mock/faults", `{"drop_rate":1,"paths":["/cgi-bin/tags/get"]}`)
 	// POST, which http.Transport never resends, so that one drop is one call.
-	if resp, err := http.Post(m.base+"/cgi-bin/tags/get", "application/json", nil); err == nil {
+	post, err := http.NewRequestWithContext(t.Context(), http.MethodPost, m.base+"/cgi-bin/tags/get", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(post); err == nil {
 		resp.Body.Close()
 		t.Errorf("a dropped call was answered: HTTP %d", resp.StatusCode)
 	}
@@ -146,7 +157,11 @@ func TestRun_injectsFaultsThroughTheAdminAPIAndLogsHangUps(t *testing.T) {
 
 	send(t, http.MethodPost, m.base+"/_mock/faults", `{"latency":"1h"}`)
 	impatient := &http.Client{Timeout: 50 * time.Millisecond}
-	if resp, err := impatient.Get(m.base + "/cgi-bin/tags/get"); err == nil {
+	slow, err := http.NewRequestWithContext(t.Context(), http.MethodGet, m.base+"/cgi-bin/tags/get", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := impatient.Do(slow); err == nil {
 		resp.Body.Close()
 		t.Error("a call was answered before the latency of an hour")
 	}
@@ -170,14 +185,14 @@ func TestRun_refusesANonLoopbackAddressUnlessAllowed(t *testing.T) {
 			t.Errorf("requireLoopback(%q) = %v", addr, err)
 		}
 	}
-	err := run(context.Background(), []string{"-addr", "0.0.0.0:0"}, io.Discard, io.Discard)
+	err := run(t.Context(), []string{"-addr", "0.0.0.0:0"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "-allow-remote") {
 		t.Errorf("run with 0.0.0.0: %v, want an error pointing to -allow-remote", err)
 	}
 }
 
 func TestRun_reportsBadTags(t *testing.T) {
-	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-tags", "a,a"}, io.Discard, io.Discard)
+	err := run(t.Context(), []string{"-addr", "127.0.0.1:0", "-tags", "a,a"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "45157") {
 		t.Errorf("run with duplicate tags: %v, want errcode 45157", err)
 	}

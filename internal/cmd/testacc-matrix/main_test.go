@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// stream is `go test -json` output as Go 1.26 writes it for a package with a passing
+// test, a test with two subtests of which one fails, a test a tfversion check skips and
+// a test skipped by hand; then a package that does not build.
+const stream = `{"Action":"start","Package":"example.com/p"}
+{"Action":"run","Package":"example.com/p","Test":"TestPasses"}
+{"Action":"output","Package":"example.com/p","Test":"TestPasses","Output":"=== RUN   TestPasses\n"}
+{"Action":"output","Package":"example.com/p","Test":"TestPasses","Output":"    p_test.go:10: chatter of a passing test\n"}
+{"Action":"output","Package":"example.com/p","Test":"TestPasses","Output":"--- PASS: TestPasses (0.00s)\n"}
+{"Action":"pass","Package":"example.com/p","Test":"TestPasses","Elapsed":0}
+{"Action":"run","Package":"example.com/p","Test":"TestParent"}
+{"Action":"output","Package":"example.com/p","Test":"TestParent","Output":"=== RUN   TestParent\n"}
+{"Action":"run","Package":"example.com/p","Test":"TestParent/good"}
+{"Action":"output","Package":"example.com/p","Test":"TestParent/good","Output":"--- PASS: TestParent/good (0.00s)\n"}
+{"Action":"pass","Package":"example.com/p","Test":"TestParent/good","Elapsed":0}
+{"Action":"run","Package":"example.com/p","Test":"TestParent/bad"}
+{"Action":"output","Package":"example.com/p","Test":"TestParent/bad","Output":"    p_test.go:20: the tag is missing from the account\n"}
+{"Action":"output","Package":"example.com/p","Test":"TestParent/bad","Output":"--- FAIL: TestParent/bad (0.00s)\n"}
+{"Action":"fail","Package":"example.com/p","Test":"TestParent/bad","Elapsed":0}
+{"Action":"output","Package":"example.com/p","Test":"TestParent","Output":"--- FAIL: TestParent (0.00s)\n"}
+{"Action":"fail","Package":"example.com/p","Test":"TestParent","Elapsed":0}
+{"Action":"run","Package":"example.com/p","Test":"TestNeedsNewerCLI"}
+{"Action":"output","Package":"example.com/p","Test":"TestNeedsNewerCLI","Output":"    p_test.go:30: Terraform CLI version 1.5.7 is below minimum version 1.7.0: skipping test\n"}
+{"Action":"output","Package":"example.com/p","Test":"TestNeedsNewerCLI","Output":"--- SKIP: TestNeedsNewerCLI (0.00s)\n"}
+{"Action":"skip","Package":"example.com/p","Test":"TestNeedsNewerCLI","Elapsed":0}
+{"Action":"run","Package":"example.com/p","Test":"TestSkippedByHand"}
+{"Action":"output","Package":"example.com/p","Test":"TestSkippedByHand","Output":"    p_test.go:40: flaky on Tuesdays\n"}
+{"Action":"output","Package":"example.com/p","Test":"TestSkippedByHand","Output":"--- SKIP: TestSkippedByHand (0.00s)\n"}
+{"Action":"skip","Package":"example.com/p","Test":"TestSkippedByHand","Elapsed":0}
+{"Action":"output","Package":"example.com/p","Output":"FAIL\n"}
+{"Action":"output","Package":"example.com/p","Output":"FAIL\texample.com/p\t0.012s\n"}
+{"Action":"fail","Package":"example.com/p","Elapsed":0.012}
+{"ImportPath":"example.com/broken","Action":"build-output","Output":"broken/b.go:3:1: syntax error: non-declaration statement outside function body\n"}
+{"ImportPath":"example.com/broken","Action":"build-fail"}
+{"Action":"output","Package":"example.com/nofiles","Output":"?   \texample.com/nofiles\t[no test files]\n"}
+{"Action":"skip","Package":"example.com/nofiles","Elapsed":0}
+`
+
+func TestReporter_showsWhatPlainGoTestShowsAndCountsEveryTest(t *testing.T) {
+	var console bytes.Buffer
+	rep := newReporter(&console)
+	if err := rep.read(strings.NewReader(stream)); err != nil {
+		t.Fatal(err)
+	}
+	shown := console.String()
+	for _, want := range []string{
+		"the tag is missing from the account",
+		"--- FAIL: TestParent (0.00s)",
+		"below minimum version 1.7.0: skipping test",
+		"flaky on Tuesdays",
+		"FAIL\texample.com/p\t0.012s",
+		"syntax error: non-declaration statement",
+		"example.com/nofiles\t[no test files]",
+	} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("the console lacks %q; it shows:\n%s", want, shown)
+		}
+	}
+	if strings.Contains(shown, "=== RUN") {
+		t.Errorf("the console shows the === RUN lines that -json implies and plain go test omits:\n%s", shown)
+	}
+	if strings.Contains(shown, "chatter of a passing test") || strings.Contains(shown, "TestParent/good") {
+		t.Errorf("the console shows the output of passing tests, which plain go test hides:\n%s", shown)
+	}
+
+	if rep.passed != 2 || rep.failed != 2 {
+		t.Errorf("passed %d and failed %d, want 2 (TestPasses, TestParent/good) and 2 (TestParent/bad, TestParent)", rep.passed, rep.failed)
+	}
+	var names []string
+	for _, s := range rep.skipped {
+		names = append(names, s.test)
+	}
+	if !slices.Equal(names, []string{"TestNeedsNewerCLI", "TestSkippedByHand"}) {
+		t.Errorf("skipped %v, want the two skipped tests and not the package without tests", names)
+	}
+	result := suiteResult{tally: rep.tally}
+	otherwise := result.skippedOtherwise()
+	if len(otherwise) != 1 || otherwise[0].test != "TestSkippedByHand" {
+		t.Errorf("skipped otherwise than by a tfversion check: %v, want only TestSkippedByHand", otherwise)
+	}
+}
+
+func TestSuiteResult_okOnlyWhenTestsPassedAndOnlyVersionChecksSkipped(t *testing.T) {
+	versionSkip := skipped{test: "TestA", reason: "Terraform CLI version 1.12.6 is between 1.0.0 and 1.13.0: skipping test.\n"}
+	handSkip := skipped{test: "TestB", reason: "not today\n"}
+	cases := map[string]struct {
+		result suiteResult
+		ok     bool
+	}{
+		"passed":                        {suiteResult{tally: tally{passed: 3}}, true},
+		"passed with a version skip":    {suiteResult{tally: tally{passed: 3, skipped: []skipped{versionSkip}}}, true},
+		"a test failed":                 {suiteResult{tally: tally{passed: 3, failed: 1}}, false},
+		"a test skipped by hand":        {suiteResult{tally: tally{passed: 3, skipped: []skipped{versionSkip, handSkip}}}, false},
+		"no test ran":                   {suiteResult{}, false},
+		"go test failed with no failed": {suiteResult{tally: tally{passed: 3}, err: errors.New("exit status 1")}, false},
+	}
+	for name, tc := range cases {
+		if got := tc.result.ok(); got != tc.ok {
+			t.Errorf("%s: ok() = %v, want %v", name, got, tc.ok)
+		}
+	}
+}
+
+func TestWriteTable_namesEachCLIAndItsSkippedTests(t *testing.T) {
+	var out bytes.Buffer
+	err := writeTable(&out, []row{
+		{cli: cli{path: "/usr/local/bin/terraform", product: "Terraform", version: "1.11.4"}, ranByMakeTest: true},
+		{cli: cli{path: "/cache/terraform-1.5.7/terraform", product: "Terraform", version: "1.5.7"}, result: suiteResult{
+			tally:    tally{passed: 40, skipped: []skipped{{test: "TestAccTag_removedBlock", reason: "Terraform CLI version 1.5.7 is below minimum version 1.7.0: skipping test\n"}}},
+			duration: 3*time.Minute + 12*time.Second,
+		}},
+		{cli: cli{path: "/cache/opentofu-1.12.6/tofu", product: "OpenTofu", version: "1.12.6"}, result: suiteResult{
+			tally:    tally{passed: 39, failed: 1},
+			duration: 4 * time.Minute,
+			logPath:  "/build/testacc-matrix/opentofu-1.12.6.json",
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	for i, want := range [][]string{
+		{"CLI", "VERSION", "RESULT", "DURATION", "PASSED", "FAILED", "SKIPPED"},
+		{"Terraform /usr/local/bin/terraform", "1.11.4", "by make test"},
+		{"Terraform /cache/terraform-1.5.7/terraform", "1.5.7", "ok", "3m12s", "40", "0", "1: TestAccTag_removedBlock"},
+		{"OpenTofu /cache/opentofu-1.12.6/tofu", "1.12.6", "FAIL", "4m0s", "39", "1", "0"},
+	} {
+		for _, cell := range want {
+			if !strings.Contains(lines[i], cell) {
+				t.Errorf("line %d lacks %q:\n%s", i, cell, out.String())
+			}
+		}
+	}
+	if !strings.Contains(out.String(), "OpenTofu 1.12.6: go test -json log in /build/testacc-matrix/opentofu-1.12.6.json") {
+		t.Errorf("the table does not say where the failed run's log is:\n%s", out.String())
+	}
+}
+
+func TestSplitArgs(t *testing.T) {
+	clis, goTest, err := splitArgs([]string{"/a/terraform", "/b/terraform", "/a/terraform", "--", "-count=1", "./..."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(clis, []string{"/a/terraform", "/b/terraform"}) || !slices.Equal(goTest, []string{"-count=1", "./..."}) {
+		t.Errorf("splitArgs = %v, %v: want the CLIs once each, in order, and the go test arguments", clis, goTest)
+	}
+	for _, bad := range [][]string{
+		{"/a/terraform", "./..."},
+		{"--", "./..."},
+		{"/a/terraform", "--"},
+	} {
+		if _, _, err := splitArgs(bad); err == nil {
+			t.Errorf("splitArgs(%q) accepted arguments it cannot run", bad)
+		}
+	}
+}

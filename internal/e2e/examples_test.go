@@ -1,0 +1,275 @@
+package e2e
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/go-version"
+)
+
+// examplesDir is examples/ from this package's directory, where go test runs.
+const examplesDir = "../../examples"
+
+// requiredProviders is what a user's own configuration says and an example leaves out:
+// without it a `provider "wechat"` block means hashicorp/wechat.
+const requiredProviders = `terraform {
+  required_providers {
+    wechat = {
+      source = "wechat-tf/wechat"
+    }
+  }
+}
+`
+
+// The examples are what the documentation shows, pasted by tfplugindocs: formatted as
+// `terraform fmt` formats them.
+func TestExamples_formatted(t *testing.T) {
+	c := terraformCLI(t)
+	cmd := exec.CommandContext(t.Context(), c.path, "fmt", "-check", "-recursive", "-diff", "-no-color", examplesDir)
+	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("%s fmt -check -recursive examples: %v; run `make fmt` (files and diffs below):\n%s", c.path, err, out)
+	}
+}
+
+// Every example directory is a configuration the provider accepts: `terraform validate`
+// with the provider built from this tree, so an attribute renamed in the schema and not
+// in the examples fails here. Variables need no values to validate. Its .tftest.hcl
+// files go along: CLIs from 1.6 on validate them too.
+func TestExamples_validWithTheProvider(t *testing.T) {
+	c := terraformCLI(t)
+	dirs := exampleDirs(t)
+	if len(dirs) == 0 {
+		t.Fatalf("no .tf files under %s", examplesDir)
+	}
+	for _, dir := range dirs {
+		t.Run(dir, func(t *testing.T) {
+			t.Parallel()
+			work := t.TempDir()
+			cliConfig := filepath.Join(t.TempDir(), "dev.tfrc")
+			writeDevOverrides(t, cliConfig, c)
+			declared := false
+			for _, file := range filesEndingIn(t, filepath.Join(examplesDir, dir), ".tf", ".tftest.hcl") {
+				content, err := os.ReadFile(filepath.Join(examplesDir, dir, file))
+				must(t, err)
+				skipUnlessCLIMeetsRequiredVersion(t, c, dir+"/"+file, content)
+				declared = declared || strings.Contains(string(content), "required_providers")
+				writeFile(t, filepath.Join(work, file), string(content))
+			}
+			if !declared {
+				writeFile(t, filepath.Join(work, "zz_required_providers.tf"), requiredProviders)
+			}
+
+			cmd := exec.CommandContext(t.Context(), c.path, "-chdir="+work, "validate", "-json", "-no-color")
+			cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
+			out, err := cmd.Output()
+			var result validateResult
+			if jsonErr := json.Unmarshal(out, &result); jsonErr != nil {
+				t.Fatalf("%s validate: %v, and its output is not JSON (%v):\n%s", c.path, err, jsonErr, out)
+			}
+			for _, d := range result.Diagnostics {
+				// dev_overrides is how this test runs the provider, not a problem of the example.
+				if d.Severity == "warning" && strings.Contains(d.Summary, "development overrides") {
+					continue
+				}
+				t.Errorf("examples/%s: %s %s: %s\n%s", dir, d.where(), d.Severity, d.Summary, d.Detail)
+			}
+			if !result.Valid && !t.Failed() {
+				t.Errorf("examples/%s: validate says invalid with no error diagnostic:\n%s", dir, out)
+			}
+		})
+	}
+}
+
+var requiredVersion = regexp.MustCompile(`(?m)^\s*required_version\s*=\s*"([^"]+)"`)
+
+// skipUnlessCLIMeetsRequiredVersion skips the test, as a tfversion check would, when the
+// example declares a required_version the CLI does not meet: such an example uses
+// something older CLIs lack (import blocks with for_each need 1.7), and says so to its
+// readers in the same way.
+func skipUnlessCLIMeetsRequiredVersion(t *testing.T, c cli, file string, content []byte) {
+	t.Helper()
+	m := requiredVersion.FindSubmatch(content)
+	if m == nil {
+		return
+	}
+	constraint, err := version.NewConstraint(string(m[1]))
+	if err != nil {
+		t.Fatalf("examples/%s: required_version %q: %v", file, m[1], err)
+	}
+	if !constraint.Check(c.version.Core()) {
+		t.Skipf("Terraform CLI version %s does not meet required_version %q of examples/%s: skipping test", c.version, m[1], file)
+	}
+}
+
+// validateResult is the output of `terraform validate -json`.
+type validateResult struct {
+	Valid       bool         `json:"valid"`
+	Diagnostics []diagnostic `json:"diagnostics"`
+}
+
+type diagnostic struct {
+	Severity string `json:"severity"`
+	Summary  string `json:"summary"`
+	Detail   string `json:"detail"`
+	Range    *struct {
+		Filename string `json:"filename"`
+		Start    struct {
+			Line int `json:"line"`
+		} `json:"start"`
+	} `json:"range"`
+}
+
+// where is the diagnostic's file and line, as an editor takes them.
+func (d diagnostic) where() string {
+	if d.Range == nil {
+		return "(no file)"
+	}
+	return fmt.Sprintf("%s:%d:", d.Range.Filename, d.Range.Start.Line)
+}
+
+// The documentation of each resource and data source is built from its examples, in
+// the layout tfplugindocs reads: each one the provider serves has all of its own, and no
+// example is left for one it does not serve.
+func TestExamples_everyResourceAndDataSourceHasItsOwn(t *testing.T) {
+	c := terraformCLI(t)
+	resources, dataSources := servedTypes(t, c)
+	if len(resources) == 0 {
+		t.Fatal("the provider's schema lists no resource")
+	}
+
+	requireFile(t, "provider/provider.tf")
+	for _, name := range resources {
+		requireFile(t, "resources/"+name+"/resource.tf")
+		requireContent(t, "resources/"+name+"/import.sh",
+			regexp.MustCompile(`(?m)^terraform import `+regexp.QuoteMeta(name)+`\.\S+ \S+$`),
+			"a `terraform import "+name+".NAME ID` command")
+		requireContent(t, "resources/"+name+"/import-by-string-id.tf",
+			regexp.MustCompile(`(?s)import\s*\{.*\bto\s*=\s*`+regexp.QuoteMeta(name)+`\.`),
+			"an import block with to = "+name+".NAME")
+	}
+	for _, name := range dataSources {
+		requireFile(t, "data-sources/"+name+"/data-source.tf")
+	}
+
+	for kind, served := range map[string][]string{"resources": resources, "data-sources": dataSources} {
+		entries, err := os.ReadDir(filepath.Join(examplesDir, kind))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if !slices.Contains(served, e.Name()) {
+				t.Errorf("examples/%s/%s: the provider serves no %s of that name; remove the examples or fix the name (it serves %s)",
+					kind, e.Name(), strings.TrimSuffix(kind, "s"), strings.Join(served, ", "))
+			}
+		}
+	}
+}
+
+// servedTypes asks the built provider, through the CLI, which resources and data
+// sources it serves.
+func servedTypes(t *testing.T, c cli) (resources, dataSources []string) {
+	t.Helper()
+	work := t.TempDir()
+	cliConfig := filepath.Join(t.TempDir(), "dev.tfrc")
+	writeDevOverrides(t, cliConfig, c)
+	writeFile(t, filepath.Join(work, "main.tf"), requiredProviders)
+	cmd := exec.CommandContext(t.Context(), c.path, "-chdir="+work, "providers", "schema", "-json")
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
+	out, err := cmd.Output()
+	if err != nil {
+		stderr := ""
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			stderr = string(exitErr.Stderr)
+		}
+		t.Fatalf("%s providers schema -json: %v\n%s", c.path, err, stderr)
+	}
+	var schemas struct {
+		ProviderSchemas map[string]struct {
+			ResourceSchemas   map[string]json.RawMessage `json:"resource_schemas"`
+			DataSourceSchemas map[string]json.RawMessage `json:"data_source_schemas"`
+		} `json:"provider_schemas"`
+	}
+	if err := json.Unmarshal(out, &schemas); err != nil {
+		t.Fatalf("providers schema -json: %v", err)
+	}
+	schema, ok := schemas.ProviderSchemas[c.providerAddress()]
+	if !ok {
+		t.Fatalf("providers schema -json has no schema for %s:\n%.500s", c.providerAddress(), out)
+	}
+	for name := range schema.ResourceSchemas {
+		resources = append(resources, name)
+	}
+	for name := range schema.DataSourceSchemas {
+		dataSources = append(dataSources, name)
+	}
+	sort.Strings(resources)
+	sort.Strings(dataSources)
+	return resources, dataSources
+}
+
+func requireFile(t *testing.T, rel string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(examplesDir, rel)); err != nil {
+		t.Errorf("examples/%s is missing: tfplugindocs documents the provider from it", rel)
+	}
+}
+
+func requireContent(t *testing.T, rel string, pattern *regexp.Regexp, what string) {
+	t.Helper()
+	content, err := os.ReadFile(filepath.Join(examplesDir, rel))
+	if err != nil {
+		t.Errorf("examples/%s is missing: tfplugindocs documents importing from it", rel)
+		return
+	}
+	if !pattern.Match(content) {
+		t.Errorf("examples/%s has no %s:\n%s", rel, what, content)
+	}
+}
+
+// exampleDirs is every directory under examples/ that holds .tf files, relative to it.
+func exampleDirs(t *testing.T) []string {
+	t.Helper()
+	var dirs []string
+	err := filepath.WalkDir(examplesDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		if d.Name() == ".terraform" {
+			return filepath.SkipDir
+		}
+		if len(filesEndingIn(t, path, ".tf")) > 0 {
+			rel, err := filepath.Rel(examplesDir, path)
+			dirs = append(dirs, filepath.ToSlash(rel))
+			return err
+		}
+		return nil
+	})
+	must(t, err)
+	return dirs
+}
+
+// filesEndingIn is the files of dir, not of its subdirectories, with one of the suffixes.
+func filesEndingIn(t *testing.T, dir string, suffixes ...string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	must(t, err)
+	var files []string
+	for _, e := range entries {
+		if !e.IsDir() && slices.ContainsFunc(suffixes, func(suffix string) bool { return strings.HasSuffix(e.Name(), suffix) }) {
+			files = append(files, e.Name())
+		}
+	}
+	return files
+}
