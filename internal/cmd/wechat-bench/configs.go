@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// providerHeader requires the provider that dev_overrides points at; no `terraform init`
+// is needed for it, nor for terraform_data, which is built into Terraform.
+const providerHeader = `terraform {
+  required_providers {
+    wechat = {
+      source = "wechat-tf/wechat"
+    }
+  }
+}
+
+provider "wechat" {}
+`
+
+// maxTagsPerBenchFollower bounds the tags each follower of the fixture carries: 1 to 3,
+// as a real segmentation would give a few tags to each follower.
+const maxTagsPerBenchFollower = 3
+
+// fixture is the account a configuration describes: tags, and the tags of each follower
+// by index into tags. The wechat configuration and its terraform_data floor are written
+// from the same fixture, so that Terraform walks graphs of the same shape.
+type fixture struct {
+	tags      []string
+	followers []followerTags
+}
+
+type followerTags struct {
+	openid string
+	tags   []int // indexes into fixture.tags
+}
+
+// newFixture gives the first nFollowers openids 1 to 3 distinct tags each, among
+// nTags, spread evenly and the same on every run.
+func newFixture(openids []string, nTags, nFollowers int) (fixture, error) {
+	if nTags < maxTagsPerBenchFollower {
+		return fixture{}, fmt.Errorf("%d tags: want at least %d, so that a follower's tags are distinct", nTags, maxTagsPerBenchFollower)
+	}
+	if len(openids) < nFollowers {
+		return fixture{}, fmt.Errorf("the mock has %d followers, the configuration needs %d: start it with more", len(openids), nFollowers)
+	}
+	f := fixture{tags: make([]string, nTags), followers: make([]followerTags, nFollowers)}
+	for i := range f.tags {
+		f.tags[i] = fmt.Sprintf("bench-%03d", i)
+	}
+	for i := range f.followers {
+		n := 1 + i%maxTagsPerBenchFollower
+		tags := make([]int, n)
+		// Offsets a third of the tags apart never collide, and i*7 walks every tag.
+		for j := range tags {
+			tags[j] = (i*7 + j*(nTags/maxTagsPerBenchFollower)) % nTags
+		}
+		f.followers[i] = followerTags{openid: openids[i], tags: tags}
+	}
+	return f, nil
+}
+
+func tagAddress(i int) string      { return fmt.Sprintf("t%03d", i) }
+func followerAddress(i int) string { return fmt.Sprintf("u%03d", i) }
+
+// wechatConfig is the fixture as wechat_tag and wechat_user_tags resources.
+func wechatConfig(f fixture) string {
+	var b strings.Builder
+	b.WriteString(providerHeader)
+	writeWechatTags(&b, f.tags)
+	for i, follower := range f.followers {
+		fmt.Fprintf(&b, "\nresource \"wechat_user_tags\" %q {\n  openid  = %q\n  tag_ids = [%s]\n}\n",
+			followerAddress(i), follower.openid, references(follower.tags, "wechat_tag.%s.id"))
+	}
+	return b.String()
+}
+
+// tagsConfig is wechat_tag resources alone, named as in wechatConfig.
+func tagsConfig(names []string) string {
+	var b strings.Builder
+	b.WriteString(providerHeader)
+	writeWechatTags(&b, names)
+	return b.String()
+}
+
+func writeWechatTags(b *strings.Builder, names []string) {
+	for i, name := range names {
+		fmt.Fprintf(b, "\nresource \"wechat_tag\" %q {\n  name = %q\n}\n", tagAddress(i), name)
+	}
+}
+
+// floorConfig is the fixture as terraform_data resources with the same addresses,
+// values and references: what Terraform itself costs for that graph, with no provider.
+func floorConfig(f fixture) string {
+	var b strings.Builder
+	for i, name := range f.tags {
+		fmt.Fprintf(&b, "resource \"terraform_data\" %q {\n  input = %q\n}\n\n", tagAddress(i), name)
+	}
+	for i, follower := range f.followers {
+		fmt.Fprintf(&b, "resource \"terraform_data\" %q {\n  input = {\n    openid  = %q\n    tag_ids = [%s]\n  }\n}\n\n",
+			followerAddress(i), follower.openid, references(follower.tags, "terraform_data.%s.output"))
+	}
+	return b.String()
+}
+
+func references(tags []int, format string) string {
+	refs := make([]string, len(tags))
+	for j, tag := range tags {
+		refs[j] = fmt.Sprintf(format, tagAddress(tag))
+	}
+	return strings.Join(refs, ", ")
+}
+
+// membersConfig is one tag given to every openid listed, through wechat_tag_members.
+func membersConfig(tagName string, openids []string) string {
+	var b strings.Builder
+	b.Grow(len(openids) * 40)
+	b.WriteString(providerHeader)
+	fmt.Fprintf(&b, "\nresource \"wechat_tag\" \"members\" {\n  name = %q\n}\n", tagName)
+	b.WriteString("\nresource \"wechat_tag_members\" \"members\" {\n  tag_id    = wechat_tag.members.id\n  exclusive = false\n  openids = [\n")
+	for _, openid := range openids {
+		fmt.Fprintf(&b, "    %q,\n", openid)
+	}
+	b.WriteString("  ]\n}\n")
+	return b.String()
+}
+
+// tagNames names n tags for the latency scenario.
+func tagNames(prefix string, n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("%s-%03d", prefix, i)
+	}
+	return names
+}

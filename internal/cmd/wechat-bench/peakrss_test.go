@@ -1,0 +1,88 @@
+//go:build unix
+
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestMain lets the test binary act as the provider wrapper, as the bench binary does
+// when dev_overrides starts it under the provider's name.
+func TestMain(m *testing.M) {
+	if isProviderWrapper() {
+		os.Exit(runProviderWrapper())
+	}
+	os.Exit(m.Run())
+}
+
+func TestProviderWrapper_passesStreamsAndExitCodeThroughAndRecordsPeakMemory(t *testing.T) {
+	dir := t.TempDir()
+	if err := providerWrapperDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	peakFile := filepath.Join(dir, "peak-rss")
+	// The "provider" echoes its arguments and stdin, writes to stderr and exits 3.
+	wrapper := exec.CommandContext(t.Context(), filepath.Join(dir, providerBinaryName), "-c", `echo "args: $0"; cat; echo oops >&2; exit 3`, "first")
+	wrapper.Env = append(os.Environ(), envRealProvider+"=/bin/sh", envPeakRSSFile+"="+peakFile, "BENCH_TEST_VAR=kept")
+	wrapper.Stdin = strings.NewReader("handshake line\n")
+	var stdout, stderr bytes.Buffer
+	wrapper.Stdout, wrapper.Stderr = &stdout, &stderr
+	err := wrapper.Run()
+
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 3 {
+		t.Fatalf("wrapper exited with %v, want exit status 3; stderr: %s", err, stderr.String())
+	}
+	if got, want := stdout.String(), "args: first\nhandshake line\n"; got != want {
+		t.Errorf("stdout %q, want %q", got, want)
+	}
+	if got := stderr.String(); got != "oops\n" {
+		t.Errorf("stderr %q, want the child's", got)
+	}
+	usage, err := readProviderUsage(peakFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A shell takes at least a few hundred KiB; rusage reports it in KiB on Linux.
+	if usage.processes != 1 || usage.peakRSS < 100<<10 || usage.peakRSS > 1<<30 {
+		t.Errorf("recorded %+v, want 1 process with a shell's peak", usage)
+	}
+}
+
+func TestProviderWrapper_refusesToRunWithoutTheBenchEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	if err := providerWrapperDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	wrapper := exec.CommandContext(t.Context(), filepath.Join(dir, providerBinaryName))
+	wrapper.Env = append(os.Environ(), envRealProvider+"=", envPeakRSSFile+"=")
+	out, err := wrapper.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "make bench") {
+		t.Errorf("got %v and %q, want a failure that names make bench", err, out)
+	}
+}
+
+func TestReadProviderUsage_takesTheLargestPeakAndTheSumOfCPUTimes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "provider-usage")
+	if err := os.WriteFile(path, []byte("101 2048 1000\n102 8192 250000000\n103 4096 5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	usage, err := readProviderUsage(path)
+	if want := (providerUsage{peakRSS: 8192, cpu: 250001005, processes: 3}); err != nil || usage != want {
+		t.Errorf("got %+v (%v), want %+v", usage, err, want)
+	}
+	for _, malformed := range []string{"101 2048\n", "101 2048 x\n"} {
+		if err := os.WriteFile(path, []byte(malformed), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readProviderUsage(path); err == nil {
+			t.Errorf("the line %q was accepted", malformed)
+		}
+	}
+}
