@@ -28,7 +28,7 @@
 //
 // Then, once every other run is done, wechat_tag_members with -members openids, every
 // command through the provider wrapper: apply, `plan -refresh-only`, `plan`, and the
-// plan with the SDK's logs off. It is left out, and the table says so, when the
+// plan with the SDK's trace logs on. It is left out, and the table says so, when the
 // provider has no such resource.
 //
 // Wall times are the Terraform process's, start to exit; CPU times are Terraform's and

@@ -111,7 +111,7 @@ type configARun struct {
 }
 
 // configA applies config A to a new mock, then measures a refresh-only plan, a plan, a
-// plan with the SDK's logs off, and a plan through the provider wrapper.
+// plan with the SDK's trace logs on, and a plan through the provider wrapper.
 func (b *bench) configA(ctx context.Context, run int) (configARun, error) {
 	var r configARun
 	dir := filepath.Join(b.work, "config-a", fmt.Sprintf("run-%d", run+1))
@@ -297,7 +297,7 @@ type membersRun struct {
 }
 
 // tagMembers applies one tag given to -members followers through wechat_tag_members,
-// then measures a refresh-only plan, a plan, and a plan with the SDK's logs off, every
+// then measures a refresh-only plan, a plan, and a plan with the SDK's trace logs on, every
 // command through the provider wrapper.
 func (b *bench) tagMembers(ctx context.Context, run int) (membersRun, error) {
 	var r membersRun
