@@ -27,9 +27,9 @@ func NewTagMembersDataSource() datasource.DataSource {
 }
 
 type tagMembersDataSourceModel struct {
-	TagID         types.Int64 `tfsdk:"tag_id"`
-	OpenIDs       []string    `tfsdk:"openids"`
-	FollowerCount types.Int64 `tfsdk:"follower_count"`
+	TagID         types.Number `tfsdk:"tag_id"`
+	OpenIDs       []string     `tfsdk:"openids"`
+	FollowerCount types.Int64  `tfsdk:"follower_count"`
 }
 
 func (d *TagMembersDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -41,11 +41,11 @@ func (d *TagMembersDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 		MarkdownDescription: "The followers that carry one tag, read from `user/tag/get` page after page to the end. " +
 			"Each page, of up to 10,000 openids, is one API call, made on every plan that reads the data source.",
 		Attributes: map[string]schema.Attribute{
-			"tag_id": schema.Int64Attribute{
+			"tag_id": schema.NumberAttribute{
 				MarkdownDescription: "The id of the tag, such as `wechat_tag.vip.id` or `data.wechat_tag.vip.id`; 2 for the starred followers. " +
 					"The system tags 0 (untagged) and 1 (blacklist) are refused at plan time.",
 				Required:   true,
-				Validators: []validator.Int64{assignableTagIDValidator{}},
+				Validators: []validator.Number{wholeTagIDValidator{}},
 			},
 			"openids": schema.ListAttribute{
 				MarkdownDescription: "The openid of every follower that carries the tag, sorted, so that the order never changes " +
@@ -71,7 +71,7 @@ func (d *TagMembersDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	tagID := config.TagID.ValueInt64()
+	tagID := tagIDOf(config.TagID)
 	openids, err := d.client.TagMembers(ctx, tagID)
 	if err != nil {
 		resp.Diagnostics.Append(tagMembersReadError(ctx, d.client, tagID, err))

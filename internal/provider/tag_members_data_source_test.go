@@ -132,6 +132,16 @@ func TestAccTagMembersDataSource_badInputAndFailuresAreErrors(t *testing.T) {
 				ExpectError: expectError(`Invalid tag id.*with data.wechat_tag_members.this.*tag_id = -1.*Tag id -1 is negative`),
 			},
 			{
+				Config:      tagMembersConfig(m, "100.5"),
+				PlanOnly:    true,
+				ExpectError: expectError(`Invalid tag id.*with data.wechat_tag_members.this.*100.5 is not a WeChat tag id`),
+			},
+			{
+				Config:      tagMembersConfig(m, "99999999999999999999"),
+				PlanOnly:    true,
+				ExpectError: expectError(`Invalid tag id.*99999999999999999999 is not a WeChat tag id`),
+			},
+			{
 				Config:      tagMembersConfig(m, "1"),
 				PlanOnly:    true,
 				ExpectError: expectError(`System tag cannot be assigned.*with data.wechat_tag_members.this.*Tag id 1 is a WeChat system tag`),

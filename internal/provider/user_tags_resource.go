@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -68,11 +69,13 @@ func (r *UserTagsResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: fmt.Sprintf("Ids of the tags the follower carries, such as `wechat_tag.vip.id`; at most %d, "+
 					"the most WeChat lets a follower carry. Without `exclusive`, tags the follower carries beyond these count "+
 					"towards that limit too.", wechat.MaxTagsPerFollower),
-				ElementType: types.Int64Type,
+				// Numbers, not Int64s: the framework refuses a fraction or a number beyond int64
+				// before any validator runs, with an error that blames the provider.
+				ElementType: types.NumberType,
 				Required:    true,
 				Validators: []validator.Set{
 					setvalidator.SizeAtMost(wechat.MaxTagsPerFollower),
-					setvalidator.ValueInt64sAre(assignableTagIDValidator{}),
+					setvalidator.ValueNumbersAre(wholeTagIDValidator{}),
 				},
 			},
 			"exclusive": schema.BoolAttribute{
@@ -358,8 +361,12 @@ func tagIDsOf(ctx context.Context, set types.Set, diags *diag.Diagnostics) []int
 	if set.IsNull() || set.IsUnknown() {
 		return nil
 	}
-	var ids []int64
-	diags.Append(set.ElementsAs(ctx, &ids, false)...)
+	var numbers []types.Number
+	diags.Append(set.ElementsAs(ctx, &numbers, false)...)
+	ids := make([]int64, 0, len(numbers))
+	for _, n := range numbers {
+		ids = append(ids, tagIDOf(n))
+	}
 	slices.Sort(ids)
 	return ids
 }
@@ -367,9 +374,9 @@ func tagIDsOf(ctx context.Context, set types.Set, diags *diag.Diagnostics) []int
 func tagIDSet(ids []int64, diags *diag.Diagnostics) types.Set {
 	elements := make([]attr.Value, 0, len(ids))
 	for _, id := range ids {
-		elements = append(elements, types.Int64Value(id))
+		elements = append(elements, types.NumberValue(new(big.Float).SetInt64(id)))
 	}
-	set, d := types.SetValue(types.Int64Type, elements)
+	set, d := types.SetValue(types.NumberType, elements)
 	diags.Append(d...)
 	return set
 }

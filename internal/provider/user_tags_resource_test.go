@@ -306,6 +306,8 @@ func TestAccUserTags_badInput(t *testing.T) {
 		"more than 20 tags":          {m.follower(0), "[" + strings.Join(manyIDs, ", ") + "]", true, `tag_ids set must contain at most 20 elements, got: 21`},
 		"blacklist system tag":       {m.follower(0), "[1]", true, `Tag id 1 is a WeChat system tag`},
 		"negative tag id":            {m.follower(0), "[-5]", true, `Tag id -5 is negative`},
+		"fractional tag id":          {m.follower(0), "[100.5]", true, `Invalid tag id.*100.5 is not a WeChat tag id, which is a whole number`},
+		"tag id beyond int64":        {m.follower(0), "[99999999999999999999]", true, `Invalid tag id.*99999999999999999999 is not a WeChat tag id`},
 		"openid with a space":        {"oAbc def", "[100]", true, `"oAbc def" is not shaped like a WeChat openid`},
 		"empty openid":               {"", "[100]", true, `"" is not shaped like a WeChat openid`},
 		"openid too short to be one": {"o123", "[100]", true, `is not shaped like a WeChat openid`},

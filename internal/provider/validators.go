@@ -3,12 +3,14 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"regexp"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
 )
@@ -122,4 +124,46 @@ func (durationValidator) ValidateString(_ context.Context, req validator.StringR
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
 			fmt.Sprintf("%q is not a positive duration. Write it as Go does, such as 30s, 1m or 1m30s.", req.ConfigValue.ValueString()))
 	}
+}
+
+// tagIDOf is the tag id of a tag_id the validators have found whole and within int64.
+func tagIDOf(n types.Number) int64 {
+	if n.IsNull() || n.IsUnknown() {
+		return 0
+	}
+	id, _ := n.ValueBigFloat().Int64()
+	return id
+}
+
+// wholeTagIDValidator refuses a tag_id that is no tag id: a fraction, a number beyond
+// int64, or what assignableTagIDValidator refuses.
+type wholeTagIDValidator struct{}
+
+var _ validator.Number = wholeTagIDValidator{}
+
+func (wholeTagIDValidator) Description(ctx context.Context) string {
+	return assignableTagIDValidator{}.Description(ctx)
+}
+
+func (v wholeTagIDValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (wholeTagIDValidator) ValidateNumber(ctx context.Context, req validator.NumberRequest, resp *validator.NumberResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	n := req.ConfigValue.ValueBigFloat()
+	id, accuracy := n.Int64()
+	if !n.IsInt() || accuracy != big.Exact {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid tag id",
+			fmt.Sprintf("%s is not a WeChat tag id, which is a whole number such as 134. "+
+				"Use the id of a tag of the account, such as wechat_tag.<name>.id.", n.Text('f', -1)))
+		return
+	}
+	var idResp validator.Int64Response
+	assignableTagIDValidator{}.ValidateInt64(ctx, validator.Int64Request{
+		Path: req.Path, PathExpression: req.PathExpression, Config: req.Config, ConfigValue: types.Int64Value(id),
+	}, &idResp)
+	resp.Diagnostics.Append(idResp.Diagnostics...)
 }
