@@ -2,11 +2,9 @@ package e2e
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -15,30 +13,24 @@ import (
 	"testing"
 
 	"github.com/hashicorp/go-version"
+
+	"github.com/wechat-tf/terraform-provider-wechat/internal/tfcli"
 )
 
 // examplesDir is examples/ from this package's directory, where go test runs.
 const examplesDir = "../../examples"
 
-// requiredProviders is what a user's own configuration says and an example leaves out:
-// without it a `provider "wechat"` block means hashicorp/wechat.
-const requiredProviders = `terraform {
-  required_providers {
-    wechat = {
-      source = "wechat-tf/wechat"
-    }
-  }
-}
-`
-
 // The examples are what the documentation shows, pasted by tfplugindocs: formatted as
 // `terraform fmt` formats them.
 func TestExamples_formatted(t *testing.T) {
 	c := terraformCLI(t)
-	cmd := exec.CommandContext(t.Context(), c.path, "fmt", "-check", "-recursive", "-diff", "-no-color", examplesDir)
-	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Errorf("%s fmt -check -recursive examples: %v; run `make fmt` (files and diffs below):\n%s", c.path, err, out)
+	result, err := tfcli.Workdir{CLI: c, Dir: examplesDir}.Run(t.Context(), "fmt", "-check", "-recursive", "-diff", "-no-color")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if result.ExitCode != 0 {
+		t.Errorf("%s fmt -check -recursive examples: exit %d; run `make fmt` (files, relative to examples/, and diffs below):\n%s",
+			c.Path, result.ExitCode, result.Output())
 	}
 }
 
@@ -55,27 +47,27 @@ func TestExamples_validWithTheProvider(t *testing.T) {
 	for _, dir := range dirs {
 		t.Run(dir, func(t *testing.T) {
 			t.Parallel()
-			work := t.TempDir()
-			cliConfig := filepath.Join(t.TempDir(), "dev.tfrc")
-			writeDevOverrides(t, cliConfig, c)
+			work := devWorkdir(t, c)
 			declared := false
 			for _, file := range filesEndingIn(t, filepath.Join(examplesDir, dir), ".tf", ".tftest.hcl") {
 				content, err := os.ReadFile(filepath.Join(examplesDir, dir, file))
 				must(t, err)
 				skipUnlessCLIMeetsRequiredVersion(t, c, dir+"/"+file, content)
 				declared = declared || strings.Contains(string(content), "required_providers")
-				writeFile(t, filepath.Join(work, file), string(content))
+				writeFile(t, filepath.Join(work.Dir, file), string(content))
 			}
 			if !declared {
-				writeFile(t, filepath.Join(work, "zz_required_providers.tf"), requiredProviders)
+				writeFile(t, filepath.Join(work.Dir, "zz_required_providers.tf"), tfcli.RequiredProviders)
 			}
 
-			cmd := exec.CommandContext(t.Context(), c.path, "-chdir="+work, "validate", "-json", "-no-color")
-			cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
-			out, err := cmd.Output()
+			validated, err := work.Run(t.Context(), "validate", "-json", "-no-color")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := validated.Stdout
 			var result validateResult
-			if jsonErr := json.Unmarshal(out, &result); jsonErr != nil {
-				t.Fatalf("%s validate: %v, and its output is not JSON (%v):\n%s", c.path, err, jsonErr, out)
+			if err := json.Unmarshal(out, &result); err != nil {
+				t.Fatalf("%s validate exited %d, and its output is not JSON (%v):\n%s", c.Path, validated.ExitCode, err, validated.Output())
 			}
 			for _, d := range result.Diagnostics {
 				// dev_overrides is how this test runs the provider, not a problem of the example.
@@ -97,7 +89,7 @@ var requiredVersion = regexp.MustCompile(`(?m)^\s*required_version\s*=\s*"([^"]+
 // example declares a required_version the CLI does not meet: such an example uses
 // something older CLIs lack (import blocks with for_each need 1.7), and says so to its
 // readers in the same way.
-func skipUnlessCLIMeetsRequiredVersion(t *testing.T, c cli, file string, content []byte) {
+func skipUnlessCLIMeetsRequiredVersion(t *testing.T, c tfcli.CLI, file string, content []byte) {
 	t.Helper()
 	m := requiredVersion.FindSubmatch(content)
 	if m == nil {
@@ -107,8 +99,8 @@ func skipUnlessCLIMeetsRequiredVersion(t *testing.T, c cli, file string, content
 	if err != nil {
 		t.Fatalf("examples/%s: required_version %q: %v", file, m[1], err)
 	}
-	if !constraint.Check(c.version.Core()) {
-		t.Skipf("Terraform CLI version %s does not meet required_version %q of examples/%s: skipping test", c.version, m[1], file)
+	if !constraint.Check(c.Version.Core()) {
+		t.Skipf("Terraform CLI version %s does not meet required_version %q of examples/%s: skipping test", c.Version, m[1], file)
 	}
 }
 
@@ -178,23 +170,18 @@ func TestExamples_everyResourceAndDataSourceHasItsOwn(t *testing.T) {
 
 // servedTypes asks the built provider, through the CLI, which resources and data
 // sources it serves.
-func servedTypes(t *testing.T, c cli) (resources, dataSources []string) {
+func servedTypes(t *testing.T, c tfcli.CLI) (resources, dataSources []string) {
 	t.Helper()
-	work := t.TempDir()
-	cliConfig := filepath.Join(t.TempDir(), "dev.tfrc")
-	writeDevOverrides(t, cliConfig, c)
-	writeFile(t, filepath.Join(work, "main.tf"), requiredProviders)
-	cmd := exec.CommandContext(t.Context(), c.path, "-chdir="+work, "providers", "schema", "-json")
-	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1")
-	out, err := cmd.Output()
+	work := devWorkdir(t, c)
+	writeFile(t, filepath.Join(work.Dir, "main.tf"), tfcli.RequiredProviders)
+	result, err := work.Run(t.Context(), "providers", "schema", "-json")
 	if err != nil {
-		stderr := ""
-		var exitErr *exec.ExitError
-		if errors.As(err, &exitErr) {
-			stderr = string(exitErr.Stderr)
-		}
-		t.Fatalf("%s providers schema -json: %v\n%s", c.path, err, stderr)
+		t.Fatal(err)
 	}
+	if result.ExitCode != 0 {
+		t.Fatalf("%s providers schema -json exited %d:\n%s", c.Path, result.ExitCode, result.Stderr)
+	}
+	out := result.Stdout
 	var schemas struct {
 		ProviderSchemas map[string]struct {
 			ResourceSchemas   map[string]json.RawMessage `json:"resource_schemas"`
@@ -204,9 +191,9 @@ func servedTypes(t *testing.T, c cli) (resources, dataSources []string) {
 	if err := json.Unmarshal(out, &schemas); err != nil {
 		t.Fatalf("providers schema -json: %v", err)
 	}
-	schema, ok := schemas.ProviderSchemas[c.providerAddress()]
+	schema, ok := schemas.ProviderSchemas[c.ProviderAddress(tfcli.ProviderSource)]
 	if !ok {
-		t.Fatalf("providers schema -json has no schema for %s:\n%.500s", c.providerAddress(), out)
+		t.Fatalf("providers schema -json has no schema for %s:\n%.500s", c.ProviderAddress(tfcli.ProviderSource), out)
 	}
 	for name := range schema.ResourceSchemas {
 		resources = append(resources, name)

@@ -92,7 +92,7 @@ func testConvergenceUnderFaults(t *testing.T, seed int64) {
 		"TF_LOG=warn", "TF_LOG_PATH="+logPath)
 	w.configure(faultConfig)
 	vars, _ := json.Marshal(map[string]any{"followers": followers})
-	writeFile(t, filepath.Join(w.dir, "terraform.tfvars.json"), string(vars))
+	writeFile(t, filepath.Join(w.Dir, "terraform.tfvars.json"), string(vars))
 	campaign, _ := w.mock.TagByID(100)
 	for _, openid := range followers {
 		must(t, w.mock.TagUser(openid, campaign.ID))

@@ -6,22 +6,18 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/hashicorp/go-version"
-
 	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat"
+	"github.com/wechat-tf/terraform-provider-wechat/internal/tfcli"
 )
 
 const (
@@ -67,91 +63,42 @@ func providerBinary(t *testing.T) string {
 	return providerDir
 }
 
-// cli is the Terraform CLI the tests drive: the acceptance tests' TF_ACC_TERRAFORM_PATH,
-// or else the terraform on PATH. It may be OpenTofu.
-type cli struct {
-	path    string
-	version *version.Version
-	// registry is the host a provider source without one resolves to, which a
-	// dev_overrides key must name: Terraform reads "wechat-tf/wechat" as
-	// registry.terraform.io/wechat-tf/wechat, OpenTofu as registry.opentofu.org/wechat-tf/wechat.
-	registry string
-}
-
-// providerAddress is the provider's address as this CLI resolves source = "wechat-tf/wechat".
-func (c cli) providerAddress() string { return c.registry + "/wechat-tf/wechat" }
-
 var (
 	cliOnce  sync.Once
-	theCLI   cli
+	theCLI   tfcli.CLI
 	cliError error
 )
 
-func terraformCLI(t *testing.T) cli {
+// terraformCLI is the CLI the tests drive: the acceptance tests' TF_ACC_TERRAFORM_PATH, or
+// else the terraform on PATH. It may be OpenTofu.
+func terraformCLI(t *testing.T) tfcli.CLI {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("end-to-end tests run with TF_ACC=1 (make test sets it)")
 	}
-	cliOnce.Do(func() { theCLI, cliError = findCLI(t.Context()) })
+	cliOnce.Do(func() { theCLI, cliError = tfcli.Find(t.Context()) })
 	if cliError != nil {
 		t.Fatal(cliError)
 	}
 	return theCLI
 }
 
-func findCLI(ctx context.Context) (cli, error) {
-	path := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if path == "" {
-		var err error
-		if path, err = exec.LookPath("terraform"); err != nil {
-			return cli{}, errors.New("TF_ACC is set but no terraform is on PATH and TF_ACC_TERRAFORM_PATH is empty")
-		}
-	}
-	// `version -json` is the same for both CLIs: `version` names the product, on the first
-	// line but for OpenTofu's warnings about the CLI configuration, which it prints before.
-	cmd := exec.CommandContext(ctx, path, "version")
-	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
-	out, err := cmd.Output()
-	if err != nil {
-		return cli{}, fmt.Errorf("%s version: %w", path, err)
-	}
-	m := versionLine.FindSubmatch(out)
-	if m == nil {
-		return cli{}, fmt.Errorf("%s version printed no line \"Terraform vX.Y.Z\" or \"OpenTofu vX.Y.Z\":\n%s", path, out)
-	}
-	v, err := version.NewVersion(string(m[2]))
-	if err != nil {
-		return cli{}, fmt.Errorf("%s version: %w", path, err)
-	}
-	registry := "registry.terraform.io"
-	if string(m[1]) == "OpenTofu" {
-		registry = "registry.opentofu.org"
-	}
-	return cli{path: path, version: v, registry: registry}, nil
-}
-
-var versionLine = regexp.MustCompile(`(?m)^(Terraform|OpenTofu) v(\S+)$`)
-
-// writeDevOverrides writes a CLI configuration that runs the provider built by
-// providerBinary for source = "wechat-tf/wechat", with no `terraform init`.
-func writeDevOverrides(t *testing.T, path string, c cli) {
+// devWorkdir is a new working directory whose CLI configuration runs the provider built
+// by providerBinary for source = "wechat-tf/wechat", with no `terraform init`.
+func devWorkdir(t *testing.T, c tfcli.CLI, env ...string) tfcli.Workdir {
 	t.Helper()
-	writeFile(t, path, fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    %q = %q
-  }
-  direct {}
-}
-`, c.providerAddress(), providerBinary(t)))
+	w, err := c.NewWorkdir(t.TempDir(), map[string]string{tfcli.ProviderSource: providerBinary(t)}, env...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }
 
 // workspace is a Terraform working directory wired to the provider binary and a mock.
 type workspace struct {
-	t         *testing.T
-	dir       string
-	terraform string
-	env       []string
-	mock      *mockwechat.Server
+	t *testing.T
+	tfcli.Workdir
+	mock *mockwechat.Server
 	// output collects everything the CLI printed, for the secrets test.
 	output bytes.Buffer
 }
@@ -164,19 +111,13 @@ func newWorkspace(t *testing.T, cfg mockwechat.Config, extraEnv ...string) *work
 	server := httptest.NewServer(mock)
 	t.Cleanup(server.Close)
 
-	dir := t.TempDir()
-	cliConfig := filepath.Join(dir, "dev.tfrc")
-	writeDevOverrides(t, cliConfig, cli)
-	env := append(os.Environ(),
-		"TF_CLI_CONFIG_FILE="+cliConfig,
-		"CHECKPOINT_DISABLE=1",
-		"TF_IN_AUTOMATION=1",
-		"WECHAT_APP_ID="+appID,
-		"WECHAT_APP_SECRET="+appSecret,
-		"WECHAT_BASE_URL="+server.URL,
+	env := append([]string{
+		"WECHAT_APP_ID=" + appID,
+		"WECHAT_APP_SECRET=" + appSecret,
+		"WECHAT_BASE_URL=" + server.URL,
 		"WECHAT_ACCESS_TOKEN=",
-	)
-	return &workspace{t: t, dir: dir, terraform: cli.path, env: append(env, extraEnv...), mock: mock}
+	}, extraEnv...)
+	return &workspace{t: t, Workdir: devWorkdir(t, cli, env...), mock: mock}
 }
 
 func writeFile(t *testing.T, path, content string) {
@@ -188,38 +129,23 @@ func writeFile(t *testing.T, path, content string) {
 
 // configure writes the configuration, after a header that requires the provider.
 func (w *workspace) configure(hcl string) {
-	writeFile(w.t, filepath.Join(w.dir, "main.tf"), `terraform {
-  required_providers {
-    wechat = {
-      source = "wechat-tf/wechat"
-    }
-  }
+	writeFile(w.t, filepath.Join(w.Dir, "main.tf"), tfcli.RequiredProviders+"\nprovider \"wechat\" {}\n"+hcl)
 }
 
-provider "wechat" {}
-`+hcl)
-}
-
-// run runs a terraform command and returns its exit code and standard output; both
-// output streams are kept in w.output.
+// run runs a terraform command and returns its exit code and standard output, with
+// standard error too if it failed; both output streams are kept in w.output.
 func (w *workspace) run(args ...string) (int, string) {
 	w.t.Helper()
-	cmd := exec.CommandContext(w.t.Context(), w.terraform, append([]string{"-chdir=" + w.dir}, args...)...)
-	cmd.Env = w.env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	w.output.Write(stdout.Bytes())
-	w.output.Write(stderr.Bytes())
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, stdout.String()
-	case errors.As(err, &exitErr):
-		return exitErr.ExitCode(), stdout.String() + stderr.String()
+	result, err := w.Run(w.t.Context(), args...)
+	if err != nil {
+		w.t.Fatal(err)
 	}
-	w.t.Fatalf("terraform %s: %v", strings.Join(args, " "), err)
-	return -1, ""
+	w.output.Write(result.Stdout)
+	w.output.Write(result.Stderr)
+	if result.ExitCode == 0 {
+		return 0, string(result.Stdout)
+	}
+	return result.ExitCode, result.Output()
 }
 
 // mustRun runs a terraform command that must succeed.

@@ -1,13 +1,14 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/go-version"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat"
 )
@@ -28,21 +29,10 @@ func guideExample(t *testing.T, name string) string {
 // requireTerraform skips a test the Terraform CLI in use is too old for.
 func (w *workspace) requireTerraform(major, minor int, feature string) {
 	w.t.Helper()
-	var v struct {
-		Version string `json:"terraform_version"`
-	}
-	out := w.mustRun("version", "-json")
-	if err := json.Unmarshal([]byte(out), &v); err != nil {
-		w.t.Fatalf("terraform version -json: %v\n%s", err, out)
-	}
-	var gotMajor, gotMinor int
-	if _, err := fmt.Sscanf(v.Version, "%d.%d", &gotMajor, &gotMinor); err != nil {
-		w.t.Fatalf("terraform version %q: %v", v.Version, err)
-	}
-	if gotMajor < major || gotMajor == major && gotMinor < minor {
+	if w.CLI.Version.Core().LessThan(version.Must(version.NewVersion(fmt.Sprintf("%d.%d.0", major, minor)))) {
 		// Worded as the tfversion checks of the acceptance tests word their skips, which
 		// `make testacc-matrix` accepts.
-		w.t.Skipf("Terraform CLI version %s is below minimum version %d.%d.0: skipping test (%s)", v.Version, major, minor, feature)
+		w.t.Skipf("Terraform CLI version %s is below minimum version %d.%d.0: skipping test (%s)", w.CLI.Version, major, minor, feature)
 	}
 }
 
@@ -81,7 +71,7 @@ func TestImport_generateConfigOutWritesTheImportedObjects(t *testing.T) {
 
 	out := w.mustRun("plan", "-generate-config-out=generated.tf", "-no-color")
 	mustMatch(t, "the plan", out, `Plan: 2 to import, 0 to add, 0 to change, 0 to destroy`)
-	generated, err := os.ReadFile(filepath.Join(w.dir, "generated.tf"))
+	generated, err := os.ReadFile(filepath.Join(w.Dir, "generated.tf"))
 	if err != nil {
 		t.Fatalf("terraform plan -generate-config-out wrote no file: %v\n%s", err, out)
 	}

@@ -74,7 +74,7 @@ func TestLogs_debugShowsEveryAPICall(t *testing.T) {
 
 	// TF_LOG_PROVIDER_WECHAT_API=warn silences the successful calls alone.
 	quietLog := filepath.Join(t.TempDir(), "quiet.log")
-	w.env = append(w.env, "TF_LOG_PATH="+quietLog, "TF_LOG_PROVIDER_WECHAT_API=warn")
+	w.Env = append(w.Env, "TF_LOG_PATH="+quietLog, "TF_LOG_PROVIDER_WECHAT_API=warn")
 	w.mustRun("plan", "-no-color", follower)
 	quiet, err := os.ReadFile(quietLog)
 	if err != nil {

@@ -22,7 +22,7 @@ func TestModuleTest_ciGuideExample(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		writeFile(t, filepath.Join(w.dir, name), string(content))
+		writeFile(t, filepath.Join(w.Dir, name), string(content))
 	}
 
 	out := w.mustRun("test", "-no-color")

@@ -61,7 +61,7 @@ func testNoSecretsLeak(t *testing.T, auth func(*workspace) []string) {
 	logPath := filepath.Join(t.TempDir(), "terraform.log")
 	w := newWorkspace(t, mockwechat.Config{Followers: followers}, "TF_LOG=trace", "TF_LOG_PATH="+logPath)
 	if auth != nil {
-		w.env = append(w.env, auth(w)...)
+		w.Env = append(w.Env, auth(w)...)
 	}
 	w.configure(secretsConfig)
 	follower := "-var=follower=" + followers[0]
@@ -86,7 +86,7 @@ func testNoSecretsLeak(t *testing.T, auth func(*workspace) []string) {
 
 	secrets := []string{appSecret}
 	secrets = append(secrets, w.mock.IssuedTokens()...)
-	for _, file := range []string{logPath, filepath.Join(w.dir, "terraform.tfstate"), filepath.Join(w.dir, "terraform.tfstate.backup"), filepath.Join(w.dir, "tfplan")} {
+	for _, file := range []string{logPath, filepath.Join(w.Dir, "terraform.tfstate"), filepath.Join(w.Dir, "terraform.tfstate.backup"), filepath.Join(w.Dir, "tfplan")} {
 		content, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatalf("reading %s: %v", file, err)

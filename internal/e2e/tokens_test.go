@@ -35,7 +35,7 @@ func TestTokens_planOfTwentyResourcesFetchesAtMostOneToken(t *testing.T) {
 			t.Parallel()
 			w := newWorkspace(t, mockwechat.Config{}, tc.env...)
 			if tc.staticTokenFromMock {
-				w.env = append(w.env, "WECHAT_APP_ID=", "WECHAT_APP_SECRET=", "WECHAT_ACCESS_TOKEN="+w.mock.IssueAccessToken())
+				w.Env = append(w.Env, "WECHAT_APP_ID=", "WECHAT_APP_SECRET=", "WECHAT_ACCESS_TOKEN="+w.mock.IssueAccessToken())
 			}
 			w.configure(twentyTags)
 			w.mustRun("apply", "-auto-approve", "-parallelism=10", "-no-color")
