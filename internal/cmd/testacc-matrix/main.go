@@ -38,6 +38,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/wechat-tf/terraform-provider-wechat/internal/tfcli"
 )
 
 func main() {
@@ -67,7 +69,7 @@ func main() {
 	ctx := context.Background()
 	var rows []row
 	for _, path := range clis {
-		cli, err := identify(ctx, path, *cliConfig)
+		cli, err := tfcli.Identify(ctx, path, "TF_CLI_CONFIG_FILE="+*cliConfig)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "testacc-matrix:", err)
 			os.Exit(1)
@@ -76,7 +78,7 @@ func main() {
 			rows = append(rows, row{cli: cli, ranByMakeTest: true})
 			continue
 		}
-		fmt.Printf("\n==> %s %s (%s)\n", cli.product, cli.version, cli.path)
+		fmt.Printf("\n==> %s (%s)\n", cli, cli.Path)
 		result := runSuite(ctx, cli, *cliConfig, *logDir, goTestArgs)
 		rows = append(rows, row{cli: cli, result: result})
 	}
@@ -123,31 +125,6 @@ func splitArgs(args []string) (clis, goTestArgs []string, err error) {
 	return clis, args[dash+1:], nil
 }
 
-// cli is a Terraform CLI binary and what it says it is.
-type cli struct {
-	path    string
-	product string // Terraform or OpenTofu
-	version string
-}
-
-var versionLine = regexp.MustCompile(`(?m)^(Terraform|OpenTofu) v(\S+)$`)
-
-// identify asks a CLI its product and version, from `version`: `version -json` names
-// neither OpenTofu nor Terraform.
-func identify(ctx context.Context, path, cliConfig string) (cli, error) {
-	cmd := exec.CommandContext(ctx, path, "version")
-	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE="+cliConfig)
-	out, err := cmd.Output()
-	if err != nil {
-		return cli{}, fmt.Errorf("%s version: %w", path, err)
-	}
-	m := versionLine.FindStringSubmatch(string(out))
-	if m == nil {
-		return cli{}, fmt.Errorf("%s version printed no line \"Terraform vX.Y.Z\" or \"OpenTofu vX.Y.Z\":\n%s", path, out)
-	}
-	return cli{path: path, product: m[1], version: m[2]}, nil
-}
-
 // tofuEnv is what OpenTofu needs beyond what Terraform does. terraform-plugin-testing
 // serves the provider under test at registry.terraform.io/{-,hashicorp}/NAME by default,
 // and OpenTofu
@@ -160,18 +137,18 @@ var tofuEnv = []string{"TF_ACC_PROVIDER_NAMESPACE=hashicorp", "TF_ACC_PROVIDER_H
 
 // runSuite runs `go test -json` under one CLI, shows the console what plain `go test`
 // would, and keeps the JSON stream in logDir.
-func runSuite(ctx context.Context, c cli, cliConfig, logDir string, goTestArgs []string) suiteResult {
+func runSuite(ctx context.Context, c tfcli.CLI, cliConfig, logDir string, goTestArgs []string) suiteResult {
 	start := time.Now()
 	// Running go test with the arguments the Makefile gives is what this command is for.
 	cmd := exec.CommandContext(ctx, "go", append([]string{"test", "-json"}, goTestArgs...)...) //nolint:gosec // G204: see above.
 	cmd.Env = append(os.Environ(),
 		"TF_ACC=1",
-		"TF_ACC_TERRAFORM_PATH="+c.path,
+		"TF_ACC_TERRAFORM_PATH="+c.Path,
 		"CHECKPOINT_DISABLE=1",
 		"TF_IN_AUTOMATION=1",
 		"TF_CLI_CONFIG_FILE="+cliConfig,
 	)
-	if c.product == "OpenTofu" {
+	if c.Product == tfcli.OpenTofu {
 		cmd.Env = append(cmd.Env, tofuEnv...)
 	}
 	cmd.Stderr = os.Stderr
@@ -180,7 +157,7 @@ func runSuite(ctx context.Context, c cli, cliConfig, logDir string, goTestArgs [
 	var logFile *os.File
 	var logPath string
 	if logDir != "" {
-		logPath = filepath.Join(logDir, strings.ToLower(c.product)+"-"+c.version+".json")
+		logPath = filepath.Join(logDir, strings.ToLower(string(c.Product))+"-"+c.Version.String()+".json")
 		var err error
 		if logFile, err = createLog(logPath); err != nil {
 			return suiteResult{err: err}
@@ -354,7 +331,7 @@ func (r *reporter) handle(line []byte) {
 
 // row is a line of the closing table.
 type row struct {
-	cli           cli
+	cli           tfcli.CLI
 	ranByMakeTest bool
 	result        suiteResult
 }
@@ -363,16 +340,17 @@ func writeTable(w io.Writer, rows []row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLI\tVERSION\tRESULT\tDURATION\tPASSED\tFAILED\tSKIPPED")
 	for _, r := range rows {
-		name := r.cli.product + " " + r.cli.path
+		name := string(r.cli.Product) + " " + r.cli.Path
+		v := r.cli.Version.String()
 		if r.ranByMakeTest {
-			fmt.Fprintf(tw, "%s\t%s\tby make test\t-\t-\t-\t-\n", name, r.cli.version)
+			fmt.Fprintf(tw, "%s\t%s\tby make test\t-\t-\t-\t-\n", name, v)
 			continue
 		}
 		result := "ok"
 		if !r.result.ok() {
 			result = "FAIL"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", name, r.cli.version, result, r.result.duration,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", name, v, result, r.result.duration,
 			r.result.passed, r.result.failed, skippedCell(r.result.skipped))
 	}
 	if err := tw.Flush(); err != nil {
@@ -381,17 +359,17 @@ func writeTable(w io.Writer, rows []row) error {
 	for _, r := range rows {
 		res := r.result
 		if res.err != nil {
-			fmt.Fprintf(w, "%s %s: %v\n", r.cli.product, r.cli.version, res.err)
+			fmt.Fprintf(w, "%s %s: %v\n", r.cli.Product, r.cli.Version, res.err)
 		}
 		if !r.ranByMakeTest && res.err == nil && res.passed == 0 {
-			fmt.Fprintf(w, "%s %s: no test passed: were the packages given?\n", r.cli.product, r.cli.version)
+			fmt.Fprintf(w, "%s %s: no test passed: were the packages given?\n", r.cli.Product, r.cli.Version)
 		}
 		for _, s := range res.skippedOtherwise() {
 			fmt.Fprintf(w, "%s %s: %s skipped, but not by a tfversion check; only the CLI's version may skip a test:\n%s",
-				r.cli.product, r.cli.version, s.test, s.reason)
+				r.cli.Product, r.cli.Version, s.test, s.reason)
 		}
 		if res.logPath != "" {
-			fmt.Fprintf(w, "%s %s: go test -json log in %s\n", r.cli.product, r.cli.version, res.logPath)
+			fmt.Fprintf(w, "%s %s: go test -json log in %s\n", r.cli.Product, r.cli.Version, res.logPath)
 		}
 	}
 	return nil

@@ -7,7 +7,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/go-version"
+
+	"github.com/wechat-tf/terraform-provider-wechat/internal/tfcli"
 )
+
+func cliAt(path string, product tfcli.Product, v string) tfcli.CLI {
+	return tfcli.CLI{Path: path, Product: product, Version: version.Must(version.NewVersion(v))}
+}
 
 // stream is `go test -json` output as Go 1.26 writes it for a package with a passing
 // test, a test with two subtests of which one fails, a test a tfversion check skips and
@@ -114,12 +122,12 @@ func TestSuiteResult_okOnlyWhenTestsPassedAndOnlyVersionChecksSkipped(t *testing
 func TestWriteTable_namesEachCLIAndItsSkippedTests(t *testing.T) {
 	var out bytes.Buffer
 	err := writeTable(&out, []row{
-		{cli: cli{path: "/usr/local/bin/terraform", product: "Terraform", version: "1.11.4"}, ranByMakeTest: true},
-		{cli: cli{path: "/cache/terraform-1.5.7/terraform", product: "Terraform", version: "1.5.7"}, result: suiteResult{
+		{cli: cliAt("/usr/local/bin/terraform", tfcli.Terraform, "1.11.4"), ranByMakeTest: true},
+		{cli: cliAt("/cache/terraform-1.5.7/terraform", tfcli.Terraform, "1.5.7"), result: suiteResult{
 			tally:    tally{passed: 40, skipped: []skipped{{test: "TestAccTag_removedBlock", reason: "Terraform CLI version 1.5.7 is below minimum version 1.7.0: skipping test\n"}}},
 			duration: 3*time.Minute + 12*time.Second,
 		}},
-		{cli: cli{path: "/cache/opentofu-1.12.6/tofu", product: "OpenTofu", version: "1.12.6"}, result: suiteResult{
+		{cli: cliAt("/cache/opentofu-1.12.6/tofu", tfcli.OpenTofu, "1.12.6"), result: suiteResult{
 			tally:    tally{passed: 39, failed: 1},
 			duration: 4 * time.Minute,
 			logPath:  "/build/testacc-matrix/opentofu-1.12.6.json",
