@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -170,17 +171,49 @@ type rawClient struct {
 	retry    RetryPolicy
 }
 
+// ValidateBaseURL reports whether raw may serve as Config.BaseURL: an https URL with a
+// host and without query, fragment or user info. Plain http is allowed only for loopback
+// hosts (localhost, a loopback IP), such as a mock of the service in tests: anywhere else
+// the app secret and the access tokens would cross the network unencrypted.
+func ValidateBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%q is not a URL with a host", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%q must not carry a query, a fragment or user info", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if isLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("%q uses plain http, which would send the AppSecret and access tokens unencrypted; http is allowed only for loopback addresses", raw)
+	}
+	return fmt.Errorf("%q must use https", raw)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 func newRawClient(cfg Config) (*rawClient, error) {
 	base := cfg.BaseURL
 	if base == "" {
 		base = DefaultBaseURL
 	}
-	u, err := url.Parse(strings.TrimRight(base, "/"))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("wechat: base URL %q is not an http(s) URL with a host", base)
+	if err := ValidateBaseURL(base); err != nil {
+		return nil, fmt.Errorf("wechat: base URL %w", err)
 	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, fmt.Errorf("wechat: base URL %q must not carry a query, fragment or user info", base)
+	u, err := url.Parse(strings.TrimRight(base, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("wechat: base URL %q: %w", base, err)
 	}
 	httpClient := http.Client{}
 	if cfg.HTTPClient != nil {

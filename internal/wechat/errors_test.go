@@ -656,6 +656,45 @@ func TestNewClient_refusesBadConfiguration(t *testing.T) {
 	}
 }
 
+// The base URL carries the app secret and the access tokens: plain http only to this
+// machine, such as a mock of the service.
+func TestValidateBaseURL(t *testing.T) {
+	for _, base := range []string{
+		"https://api.weixin.qq.com", "https://api.weixin.qq.com/", "https://proxy.example.test:8443/wechat",
+		"http://127.0.0.1:8080", "http://127.9.9.9", "http://localhost:1", "http://LOCALHOST", "http://[::1]:80",
+	} {
+		if err := wechat.ValidateBaseURL(base); err != nil {
+			t.Errorf("ValidateBaseURL(%q) = %v, want nil", base, err)
+		}
+		if _, err := wechat.NewClient(wechat.Config{BaseURL: base}, wechat.StaticToken("t")); err != nil {
+			t.Errorf("NewClient refused %q: %v", base, err)
+		}
+	}
+	noHost, extras := "is not a URL with a host", "must not carry a query, a fragment or user info"
+	plain := "uses plain http, which would send the AppSecret and access tokens unencrypted; http is allowed only for loopback addresses"
+	for base, want := range map[string]string{
+		"api.weixin.qq.com":          noHost,
+		"https://":                   noHost,
+		"://":                        noHost,
+		"https://a.test?x=1":         extras,
+		"https://u:p@a.test":         extras,
+		"https://a.test/#f":          extras,
+		"ftp://a.test":               "must use https",
+		"http://api.weixin.qq.com":   plain,
+		"http://localhost.a.test":    plain,
+		"http://10.0.0.1:8080":       plain,
+		"http://[fe80::1%25eth0]:80": plain,
+	} {
+		want = fmt.Sprintf("%q %s", base, want)
+		if err := wechat.ValidateBaseURL(base); err == nil || err.Error() != want {
+			t.Errorf("ValidateBaseURL(%q) = %v, want %q", base, err, want)
+		}
+		if _, err := wechat.NewClient(wechat.Config{BaseURL: base}, wechat.StaticToken("t")); err == nil || err.Error() != "wechat: base URL "+want {
+			t.Errorf("NewClient(%q) = %v, want %q", base, err, "wechat: base URL "+want)
+		}
+	}
+}
+
 func TestIsSystemTag(t *testing.T) {
 	for id, want := range map[int64]bool{-1: false, 0: true, 1: true, 2: true, 3: false, 100: false} {
 		if got := wechat.IsSystemTag(id); got != want {

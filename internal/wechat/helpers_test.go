@@ -87,19 +87,22 @@ func newFixtureWith(t *testing.T, cfg mockwechat.Config, client wechat.Config) *
 	return f
 }
 
-// privateAddresses numbers the host names handed out by privateAddress.
+// privateAddresses numbers the addresses handed out by privateAddress.
 var privateAddresses atomic.Int64
 
-// privateAddress returns cfg reaching the same server under a host name no other test
+// privateAddress returns cfg reaching the same server under an address no other test
 // uses. SharedTokenSource keeps its sources for the life of the process, keyed by address,
 // and httptest reuses ports: with the server's own address, a test run after another
-// (go test -count) could be handed the earlier test's source, and its stale token.
+// (go test -count) could be handed the earlier test's source, and its stale token. The
+// address is a loopback IP other than 127.0.0.1, as only loopback hosts may use plain
+// http.
 func privateAddress(t *testing.T, cfg wechat.Config) wechat.Config {
 	t.Helper()
 	u, err := url.Parse(cfg.BaseURL)
 	must(t, err)
 	addr := u.Host
-	u.Host = fmt.Sprintf("shared-%d.mock.invalid:%s", privateAddresses.Add(1), u.Port())
+	n := privateAddresses.Add(1)
+	u.Host = fmt.Sprintf("127.%d.%d.%d:%s", 1+n>>16&0xff, n>>8&0xff, n&0xff, u.Port())
 	cfg.BaseURL = u.String()
 	transport := &http.Transport{
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
