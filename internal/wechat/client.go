@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -345,10 +346,11 @@ func (c *rawClient) roundTrip(ctx context.Context, req apiRequest, token string)
 		body = &buf
 	}
 	// Whether the request reached the wire decides whether a failed write may have been
-	// applied.
-	sent := false
+	// applied. Atomic: a transport may report the write from a goroutine of its own, and
+	// need not wait for it before it returns.
+	var sent atomic.Bool
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(info httptrace.WroteRequestInfo) { sent = info.Err == nil },
+		WroteRequest: func(info httptrace.WroteRequestInfo) { sent.Store(info.Err == nil) },
 	})
 	httpReq, err := http.NewRequestWithContext(ctx, req.method, u.String(), body)
 	if err != nil {
@@ -361,7 +363,7 @@ func (c *rawClient) roundTrip(ctx context.Context, req apiRequest, token string)
 
 	resp, err := c.http.Do(httpReq)
 	if err != nil {
-		return transportError(req.endpoint, err, sent, redact)
+		return transportError(req.endpoint, err, sent.Load(), redact)
 	}
 	defer resp.Body.Close()
 	payload, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"slices"
 	"strings"
@@ -935,5 +936,35 @@ func tagUntilApplied(ctx context.Context, c *wechat.Client, tagID int64, openids
 		if len(missing) == 0 {
 			return rereads + 1, nil
 		}
+	}
+}
+
+// reportsWriteElsewhere is a transport that reports the request written from a goroutine
+// of its own, as a transport may, and fails without waiting for it.
+type reportsWriteElsewhere struct{ reported chan struct{} }
+
+func (rt reportsWriteElsewhere) RoundTrip(req *http.Request) (*http.Response, error) {
+	trace := httptrace.ContextClientTrace(req.Context())
+	go func() {
+		defer close(rt.reported)
+		if trace != nil && trace.WroteRequest != nil {
+			trace.WroteRequest(httptrace.WroteRequestInfo{})
+		}
+	}()
+	return nil, errors.New("connection reset by peer")
+}
+
+// Whether a request reached the wire is recorded by the transport and read by the
+// client, on goroutines that need not synchronise: under -race this shows it is safe.
+func TestClient_aWriteReportedFromAnotherGoroutineIsNoDataRace(t *testing.T) {
+	rt := reportsWriteElsewhere{reported: make(chan struct{})}
+	client := newClient(t, wechat.Config{BaseURL: "https://api.example.test", HTTPClient: &http.Client{Transport: rt}},
+		wechat.StaticToken(stubToken))
+
+	_, err := client.ListTags(t.Context())
+	<-rt.reported
+	var transportErr *wechat.TransportError
+	if !errors.As(err, &transportErr) {
+		t.Errorf("got %v (%T), want a TransportError", err, err)
 	}
 }
