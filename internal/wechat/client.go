@@ -290,20 +290,11 @@ func (c *rawClient) observe(ctx context.Context, call CallInfo) {
 	}
 }
 
-// retryable reports whether sending req again may succeed and cannot do harm.
+// retryable reports whether sending req again may succeed and cannot do harm: the
+// failure is transient, and either nothing was applied or applying req twice is the same
+// as once.
 func retryable(req apiRequest, err error) bool {
-	var httpErr *HTTPError
-	var transportErr *TransportError
-	switch {
-	case HasCode(err, CodeSystemBusy, CodeFrequencyLimit, CodeConcurrentTagging):
-		// The service answered: nothing was applied.
-		return true
-	case errors.As(err, &httpErr):
-		return httpErr.StatusCode == http.StatusTooManyRequests || (httpErr.StatusCode >= 500 && req.resendable)
-	case errors.As(err, &transportErr):
-		return !transportErr.RequestSent || req.resendable
-	}
-	return false
+	return IsTransient(err) && (req.resendable || !IsAmbiguous(err))
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -126,6 +126,9 @@ func newClient(t *testing.T, cfg wechat.Config, tokens wechat.TokenSource) *wech
 // stubToken is the static token of clients pointed at hand-written handlers.
 const stubToken = "86_stubAccessToken-0123456789abcdefghijklmnopqrstuvwxyz_ABCDEFGHIJ"
 
+// busyReply is the service's answer when it is busy.
+const busyReply = `{"errcode":-1,"errmsg":"system error rid: 6583a2b1-1c0b0b21-4f3c3d4e"}`
+
 // newStub serves handler and returns a client of it with a static token, for the
 // responses the mock never gives (HTTP errors, odd bodies, broken connections).
 func newStub(t *testing.T, handler http.HandlerFunc) (*wechat.Client, *callLog) {

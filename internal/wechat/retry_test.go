@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -966,5 +967,69 @@ func TestClient_aWriteReportedFromAnotherGoroutineIsNoDataRace(t *testing.T) {
 	var transportErr *wechat.TransportError
 	if !errors.As(err, &transportErr) {
 		t.Errorf("got %v (%T), want a TransportError", err, err)
+	}
+}
+
+// failsFirst is a transport whose first request gets first's answer and every later one
+// an empty tag list.
+type failsFirst struct {
+	first    func(req *http.Request) (*http.Response, error)
+	requests atomic.Int32
+}
+
+func (rt *failsFirst) RoundTrip(req *http.Request) (*http.Response, error) {
+	if rt.requests.Add(1) == 1 {
+		return rt.first(req)
+	}
+	return answer(req, http.StatusOK, `{"tags":[{"id":2,"name":"星标组","count":0}]}`), nil
+}
+
+func answer(req *http.Request, status int, body string) *http.Response {
+	return &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body)), Request: req}
+}
+
+// For a read, which may be sent again whatever became of it, the client retries exactly
+// the errors IsTransient calls transient: the rule is written once.
+func TestClient_aReadIsRetriedExactlyWhenItsErrorIsTransient(t *testing.T) {
+	tests := []struct {
+		name      string
+		first     func(req *http.Request) (*http.Response, error)
+		transient bool
+	}{
+		{"-1 system busy", func(r *http.Request) (*http.Response, error) { return answer(r, 200, busyReply), nil }, true},
+		{"45011 frequency limit", func(r *http.Request) (*http.Response, error) {
+			return answer(r, 200, `{"errcode":45011,"errmsg":"api minute-quota reach limit"}`), nil
+		}, true},
+		{"45009 daily quota", func(r *http.Request) (*http.Response, error) {
+			return answer(r, 200, `{"errcode":45009,"errmsg":"reach max api daily quota limit"}`), nil
+		}, false},
+		{"HTTP 500", func(r *http.Request) (*http.Response, error) { return answer(r, 500, "<html></html>"), nil }, true},
+		{"HTTP 429", func(r *http.Request) (*http.Response, error) { return answer(r, 429, "<html></html>"), nil }, true},
+		{"HTTP 403", func(r *http.Request) (*http.Response, error) { return answer(r, 403, "<html></html>"), nil }, false},
+		{"connection reset", func(*http.Request) (*http.Response, error) { return nil, errors.New("connection reset by peer") }, true},
+		// Cancelled by something other than the caller, whose context is still live: not
+		// the caller's wish to retry, and not transient either.
+		{"cancelled in the transport", func(*http.Request) (*http.Response, error) { return nil, context.Canceled }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt := &failsFirst{first: tt.first}
+			log := &callLog{}
+			client := newClient(t, wechat.Config{BaseURL: "https://api.example.test", HTTPClient: &http.Client{Transport: rt},
+				Retry: fastRetry, Observer: log.observe}, wechat.StaticToken(stubToken))
+
+			_, err := client.ListTags(t.Context())
+			calls := log.of("tags/get")
+			if len(calls) == 0 || calls[0].Err == nil {
+				t.Fatalf("the observer saw %+v, want a failed first attempt", calls)
+			}
+			if got := wechat.IsTransient(calls[0].Err); got != tt.transient {
+				t.Errorf("IsTransient(%v) = %v, want %v", calls[0].Err, got, tt.transient)
+			}
+			retried := rt.requests.Load() == 2 && err == nil
+			if retried != tt.transient || (!retried && rt.requests.Load() != 1) {
+				t.Errorf("%d requests, error %v; want a retry exactly when the first error is transient (%v)", rt.requests.Load(), err, tt.transient)
+			}
+		})
 	}
 }
