@@ -128,6 +128,10 @@ type apiRequest struct {
 	tagID int64
 	// secrets are credentials the request carries besides the token, masked in errors.
 	secrets []string
+	// retries, when set, counts the retries of an operation that itself sends the request
+	// more than once (CreateTag after a lost response), so that all its sends share one
+	// retry budget instead of each having a full one.
+	retries *int
 }
 
 // freshTagGrace is how long after its creation a tag's 45159 is retried, and
@@ -240,7 +244,11 @@ func (c *rawClient) do(ctx context.Context, req apiRequest, tokens TokenSource, 
 			return fmt.Errorf("obtaining a WeChat access token: %w", err)
 		}
 	}
-	refreshed, retries, freshTagRetriesLeft := false, 0, freshTagRetries
+	retries := req.retries
+	if retries == nil {
+		retries = new(int)
+	}
+	refreshed, freshTagRetriesLeft := false, freshTagRetries
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
 		err := c.roundTrip(ctx, req, token)
@@ -271,12 +279,12 @@ func (c *rawClient) do(ctx context.Context, req apiRequest, tokens TokenSource, 
 			freshTagRetriesLeft--
 			retry = true
 		}
-		if !retry || ctx.Err() != nil || retries >= c.retry.MaxRetries {
+		if !retry || ctx.Err() != nil || *retries >= c.retry.MaxRetries {
 			c.observe(ctx, call)
 			return err
 		}
-		retries++
-		call.RetryIn = c.retry.backoff(retries)
+		*retries++
+		call.RetryIn = c.retry.backoff(*retries)
 		c.observe(ctx, call)
 		if waitErr := sleep(ctx, call.RetryIn); waitErr != nil {
 			return fmt.Errorf("%w (stopped retrying: %w)", err, waitErr)

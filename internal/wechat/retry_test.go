@@ -940,6 +940,46 @@ func tagUntilApplied(ctx context.Context, c *wechat.Client, tagID int64, openids
 	}
 }
 
+// A create's resends after lost responses and the retries of busy answers share one
+// budget: one CreateTag makes at most MaxRetries+1 creates, not that many per resend.
+func TestClient_createTagSpendsOneRetryBudgetOnRetriesAndResends(t *testing.T) {
+	var creates, lists atomic.Int32
+	client, log := newStubWith(t, wechat.Config{Retry: fastRetry}, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case pathCreate:
+			// Busy, then a create whose answer is lost, again and again: each lost one is
+			// looked up and sent again, each busy one retried.
+			if creates.Add(1)%2 == 1 {
+				replyWith(http.StatusOK, busyReply)(w, r)
+				return
+			}
+			hangUp(w, r)
+		case pathList:
+			lists.Add(1)
+			replyWith(http.StatusOK, `{"tags":[{"id":2,"name":"星标组","count":0}]}`)(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+
+	_, err := client.CreateTag(t.Context(), "广东")
+	if !wechat.IsAmbiguous(err) {
+		t.Errorf("got %v, want the last create's lost answer", err)
+	}
+	if n := creates.Load(); n != int32(fastRetry.MaxRetries+1) {
+		t.Errorf("%d tags/create calls, want MaxRetries+1 = %d", n, fastRetry.MaxRetries+1)
+	}
+	// Every lost create was looked up before the next was sent.
+	if n := lists.Load(); n != creates.Load()/2 {
+		t.Errorf("%d tags/get lookups after %d creates, want one after each lost create", n, creates.Load())
+	}
+	for _, call := range log.of("tags/create") {
+		if call.RetryIn > fastRetry.MaxBackoff {
+			t.Errorf("create waited %v, beyond the policy's %v", call.RetryIn, fastRetry.MaxBackoff)
+		}
+	}
+}
+
 // reportsWriteElsewhere is a transport that reports the request written from a goroutine
 // of its own, as a transport may, and fails without waiting for it.
 type reportsWriteElsewhere struct{ reported chan struct{} }

@@ -70,7 +70,8 @@ type tagRef struct {
 // tags/create cannot be sent twice safely, so when its response is lost the tag is looked
 // up by name first: found, it is the tag the lost call created, and it is returned; not
 // found, the create is sent again. Tag names are unique within an account, so this never
-// makes a duplicate.
+// makes a duplicate. The creates sent again and the retries of busy answers share one
+// retry budget: at most MaxRetries+1 creates in all.
 func (c *Client) CreateTag(ctx context.Context, name string) (Tag, error) {
 	if err := validTagName(name); err != nil {
 		return Tag{}, err
@@ -86,14 +87,15 @@ func (c *Client) CreateTag(ctx context.Context, name string) (Tag, error) {
 }
 
 func (c *Client) createTag(ctx context.Context, name string) (Tag, error) {
-	for resent := 0; ; resent++ {
-		tag, err := c.createTagOnce(ctx, name)
+	retries := 0
+	for resent := false; ; resent = true {
+		tag, err := c.createTagOnce(ctx, name, &retries)
 		if err == nil {
 			c.fresh.add(tag.ID)
 			return tag, nil
 		}
 		// A 45157 after a lost create may be that create's own tag.
-		if !IsAmbiguous(err) && !(resent > 0 && HasCode(err, CodeIllegalTagName)) {
+		if !IsAmbiguous(err) && !(resent && HasCode(err, CodeIllegalTagName)) {
 			return Tag{}, err
 		}
 		existing, found, listErr := c.findTagNamed(ctx, name)
@@ -104,16 +106,19 @@ func (c *Client) createTag(ctx context.Context, name string) (Tag, error) {
 			c.fresh.add(existing.ID)
 			return existing, nil
 		}
-		if !IsAmbiguous(err) || resent >= c.raw.retry.MaxRetries {
+		if !IsAmbiguous(err) || retries >= c.raw.retry.MaxRetries {
 			return Tag{}, err
 		}
-		if waitErr := sleep(ctx, c.raw.retry.backoff(resent+1)); waitErr != nil {
+		retries++
+		if waitErr := sleep(ctx, c.raw.retry.backoff(retries)); waitErr != nil {
 			return Tag{}, fmt.Errorf("%w (stopped retrying: %w)", err, waitErr)
 		}
 	}
 }
 
-func (c *Client) createTagOnce(ctx context.Context, name string) (Tag, error) {
+// createTagOnce sends tags/create, with the retries of busy answers it needs counted in
+// retries.
+func (c *Client) createTagOnce(ctx context.Context, name string, retries *int) (Tag, error) {
 	request := struct {
 		Tag struct {
 			Name string `json:"name"`
@@ -123,7 +128,7 @@ func (c *Client) createTagOnce(ctx context.Context, name string) (Tag, error) {
 	var response struct {
 		Tag *Tag `json:"tag"`
 	}
-	err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/create", body: request, response: &response})
+	err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/create", body: request, response: &response, retries: retries})
 	if err != nil {
 		return Tag{}, err
 	}
