@@ -148,10 +148,17 @@ func IsTokenRejected(err error) bool {
 	return HasCode(err, CodeInvalidCredential, CodeInvalidAccessToken, CodeAccessTokenExpired)
 }
 
-// IsUnknownFollower reports whether the service refused an openid as not following this
-// account (40003) or as belonging to another AppID (49003).
+// IsUnknownFollower reports whether the service refused an openid as not a follower of
+// this account (40003): one that never followed it, or no longer does.
 func IsUnknownFollower(err error) bool {
-	return HasCode(err, CodeInvalidOpenID, CodeOpenIDNotOfApp)
+	return HasCode(err, CodeInvalidOpenID)
+}
+
+// IsOpenIDOfAnotherApp reports whether the service refused an openid as belonging to
+// another AppID (49003). An openid this account gave out cannot get this answer with the
+// right credentials, so it means the credentials are wrong, never that a follower is gone.
+func IsOpenIDOfAnotherApp(err error) bool {
+	return HasCode(err, CodeOpenIDNotOfApp)
 }
 
 // IsInvalidTagID reports whether the service refused a tag id it does not know. The

@@ -190,9 +190,12 @@ func TestClient_serviceRefusalsAreTypedAPIErrors(t *testing.T) {
 			if wechat.IsTransient(err) || wechat.IsTokenRejected(err) {
 				t.Errorf("IsTransient = %v, IsTokenRejected = %v; want both false", wechat.IsTransient(err), wechat.IsTokenRejected(err))
 			}
-			wantUnknown := tt.code == wechat.CodeInvalidOpenID || tt.code == wechat.CodeOpenIDNotOfApp
-			if got := wechat.IsUnknownFollower(err); got != wantUnknown {
-				t.Errorf("IsUnknownFollower = %v, want %v", got, wantUnknown)
+			// 49003 says the credentials are wrong, not that a follower is gone.
+			if got := wechat.IsUnknownFollower(err); got != (tt.code == wechat.CodeInvalidOpenID) {
+				t.Errorf("IsUnknownFollower = %v", got)
+			}
+			if got := wechat.IsOpenIDOfAnotherApp(err); got != (tt.code == wechat.CodeOpenIDNotOfApp) {
+				t.Errorf("IsOpenIDOfAnotherApp = %v", got)
 			}
 			if got := wechat.IsInvalidTagID(err); got != (tt.code == wechat.CodeInvalidTagID) {
 				t.Errorf("IsInvalidTagID = %v", got)
