@@ -11,6 +11,8 @@ import (
 // cost a single call. Concurrent readers share one call in flight. A tag write of this
 // client that succeeds edits the cache as the service did; one that fails, whose outcome
 // is unknown, clears it. A call that was in flight during a write never fills it.
+// Every caller gets a copy of the tags of its own: what one caller does with its slice
+// reaches neither the cache nor the other callers.
 type tagCache struct {
 	mu         sync.Mutex
 	tags       []Tag
@@ -64,7 +66,7 @@ func (c *Client) CachedTags(ctx context.Context) ([]Tag, error) {
 	cache := &c.tags
 	cache.mu.Lock()
 	if cache.valid {
-		tags := cache.tags
+		tags := slices.Clone(cache.tags)
 		cache.mu.Unlock()
 		return tags, nil
 	}
@@ -91,7 +93,7 @@ func (c *Client) CachedTags(ctx context.Context) ([]Tag, error) {
 
 	select {
 	case <-fetch.done:
-		return fetch.tags, fetch.err
+		return slices.Clone(fetch.tags), fetch.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

@@ -101,3 +101,50 @@ func TestCachedTags_aCancelledReaderStopsWaiting(t *testing.T) {
 		t.Fatalf("a later reader failed: %v", err)
 	}
 }
+
+// Each caller gets a slice of its own: one that edits its result, as a caller sorting or
+// filtering in place would, changes neither the cache nor what other callers get.
+func TestCachedTags_aCallerEditingItsResultChangesNothingElse(t *testing.T) {
+	f := newFixture(t, mockwechat.Config{Tags: []string{"VIP", "广东"}})
+	want := f.mock.Tags()
+	check := func(step string, got []wechat.Tag) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("%s: CachedTags = %v, want %v", step, got, want)
+		}
+		for i := range want {
+			if got[i] != (wechat.Tag{ID: want[i].ID, Name: want[i].Name, Count: want[i].Count}) {
+				t.Errorf("%s: CachedTags = %v, want %v", step, got, want)
+				return
+			}
+		}
+	}
+	vandalise := func(tags []wechat.Tag) {
+		for i := range tags {
+			tags[i].Name = "changed by a caller"
+		}
+	}
+
+	// The waiters of one tags/get each get their own copy, and so does the cache.
+	results := make([][]wechat.Tag, 2)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Go(func() {
+			var err error
+			results[i], err = f.client.CachedTags(t.Context())
+			must(t, err)
+		})
+	}
+	wg.Wait()
+	vandalise(results[0])
+	check("another caller of the same read", results[1])
+
+	cached, err := f.client.CachedTags(t.Context())
+	must(t, err)
+	check("the cache after a caller edited its result", cached)
+	vandalise(cached)
+	again, err := f.client.CachedTags(t.Context())
+	must(t, err)
+	check("the cache after a caller edited what it served", again)
+	requireCallCount(t, f.mock, pathList, 1)
+}
