@@ -80,14 +80,24 @@ var (
 
 // SharedTokenSource returns the process-wide token source for these credentials, so that
 // every provider configuration, resource and data source of a Terraform run shares a
-// single token and fetches it at most once while it is valid. The first caller's HTTP
-// client, observer and retry policy serve every caller.
+// single token and fetches it at most once while it is valid.
+//
+// Sources are told apart by everything that changes how they fetch: the base URL, the
+// endpoint, the credentials, the HTTP client's Timeout and the retry policy, so that
+// provider configurations that differ in one of these each get a source that honours
+// it. The rest of the HTTP client and the Observer cannot be compared: the first
+// caller's serve every later caller of the same source.
 func SharedTokenSource(cfg Config, endpoint TokenEndpoint, appID, secret string) (*CachedTokenSource, error) {
 	raw, err := newRawClient(cfg)
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(strings.Join([]string{raw.baseURL.String(), string(endpoint), appID, secret}, "\x00")))
+	// Hashed, so that the secret is not kept in the clear in the registry's keys.
+	sum := sha256.Sum256([]byte(strings.Join([]string{
+		raw.baseURL.String(), string(endpoint), appID, secret,
+		raw.http.Timeout.String(),
+		fmt.Sprint(raw.retry.MaxRetries), raw.retry.MinBackoff.String(), raw.retry.MaxBackoff.String(),
+	}, "\x00")))
 	key := hex.EncodeToString(sum[:])
 
 	sharedTokenSourcesMu.Lock()

@@ -387,8 +387,10 @@ func TestSharedTokenSource_isSharedPerServiceEndpointAndCredentials(t *testing.T
 	same := map[string]*wechat.CachedTokenSource{
 		"same arguments":                src(base, appID, secret),
 		"trailing slash on the address": src(wechat.Config{BaseURL: base.BaseURL + "/"}, appID, secret),
-		// The HTTP client and the observer are not part of the identity of a token.
-		"another observer": src(wechat.Config{BaseURL: base.BaseURL, Observer: func(context.Context, wechat.CallInfo) {}}, appID, secret),
+		// The observer and the HTTP client's transport cannot be compared: the first
+		// caller's serve.
+		"another observer":  src(wechat.Config{BaseURL: base.BaseURL, Observer: func(context.Context, wechat.CallInfo) {}}, appID, secret),
+		"another transport": src(wechat.Config{BaseURL: base.BaseURL, HTTPClient: &http.Client{Transport: &http.Transport{}}}, appID, secret),
 	}
 	for name, s := range same {
 		if s != first {
@@ -404,11 +406,20 @@ func TestSharedTokenSource_isSharedPerServiceEndpointAndCredentials(t *testing.T
 		"another address":  src(wechat.Config{BaseURL: "https://api2.example.test"}, appID, secret),
 		// The separator keeps ("ab", "c") and ("a", "bc") apart.
 		"shifted boundary": src(base, appID+secret[:1], secret[1:]),
+		// Provider aliases with their own request_timeout or max_retries each get them.
+		"another request timeout": src(wechat.Config{BaseURL: base.BaseURL, HTTPClient: &http.Client{Timeout: time.Second}}, appID, secret),
+		"another retry budget":    src(wechat.Config{BaseURL: base.BaseURL, Retry: wechat.RetryPolicy{MaxRetries: 1}}, appID, secret),
+		"another backoff":         src(wechat.Config{BaseURL: base.BaseURL, Retry: wechat.RetryPolicy{MinBackoff: time.Second}}, appID, secret),
+		"another longest wait":    src(wechat.Config{BaseURL: base.BaseURL, Retry: wechat.RetryPolicy{MaxBackoff: time.Second}}, appID, secret),
 	}
 	for name, s := range different {
 		if s == first {
 			t.Errorf("%s: got the same source", name)
 		}
+	}
+	timed := wechat.Config{BaseURL: base.BaseURL, HTTPClient: &http.Client{Timeout: time.Second}, Retry: fastRetry}
+	if src(timed, appID, secret) != src(timed, appID, secret) {
+		t.Error("the same timeout and retry policy got another source")
 	}
 }
 
