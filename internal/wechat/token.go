@@ -57,8 +57,16 @@ const (
 	LegacyTokenEndpoint TokenEndpoint = "token"
 )
 
+// failedFetchReuse is how long the error of a failed token fetch answers every caller
+// without a new fetch. The fetch has already spent the retry policy: without this, each of
+// the N resources of a Terraform refresh that reach the token one after another would wait
+// out a full retry chain of its own against a token endpoint that is down or refusing the
+// credentials, and spend N times the token calls.
+const failedFetchReuse = 30 * time.Second
+
 // CachedTokenSource fetches a token from the service and keeps it until shortly before
-// it expires, or until the service rejects it.
+// it expires, or until the service rejects it. Concurrent callers share one fetch, and a
+// failed fetch answers the callers of the next failedFetchReuse (30 s) with its error.
 type CachedTokenSource struct {
 	client   *rawClient
 	endpoint TokenEndpoint
@@ -66,11 +74,29 @@ type CachedTokenSource struct {
 	secret   string
 	now      func() time.Time
 
-	// lock is a channel rather than a sync.Mutex so that a caller waiting for another
-	// caller's fetch can give up when its context is cancelled.
-	lock    chan struct{}
+	mu      sync.Mutex
 	token   string
 	renewAt time.Time
+	// tokenFrom is the fetch that gave token, so that a fetch started earlier and ended
+	// later does not replace it with an older token.
+	tokenFrom uint64
+	// failure is the error of the last fetch, until retryAt; nil after a success.
+	failure  error
+	retryAt  time.Time
+	fetches  uint64
+	inflight *tokenFetch
+}
+
+// tokenFetch is one fetch, and what it gave, shared by every caller waiting for it.
+type tokenFetch struct {
+	seq  uint64
+	done chan struct{}
+	// waiters counts the callers still waiting; cancel stops the fetch when the last
+	// one gives up, as no one would use its token or its error.
+	waiters int
+	cancel  context.CancelFunc
+	token   string
+	err     error
 }
 
 var (
@@ -143,7 +169,6 @@ func newCachedTokenSource(raw *rawClient, endpoint TokenEndpoint, appID, secret 
 		appID:    appID,
 		secret:   secret,
 		now:      time.Now,
-		lock:     make(chan struct{}, 1),
 	}, nil
 }
 
@@ -155,26 +180,89 @@ func (s *CachedTokenSource) Refresh(ctx context.Context, stale string) (string, 
 	return s.tokenUnless(ctx, stale)
 }
 
-// tokenUnless returns the cached token when it is fresh and is not the rejected one;
-// otherwise it fetches a new one. Concurrent callers wait for a single fetch.
+// tokenUnless returns the cached token when it is fresh and is not the rejected one, the
+// error of a fetch that failed moments ago, or the outcome of a fetch: the one in flight,
+// or a new one.
 func (s *CachedTokenSource) tokenUnless(ctx context.Context, rejected string) (string, error) {
-	select {
-	case s.lock <- struct{}{}:
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
-	defer func() { <-s.lock }()
-
-	if s.token != "" && s.token != rejected && s.now().Before(s.renewAt) {
-		return s.token, nil
-	}
-	token, expiresIn, err := s.fetch(ctx)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	s.token = token
-	s.renewAt = s.now().Add(time.Duration(expiresIn)*time.Second - tokenRenewMargin)
-	return s.token, nil
+	s.mu.Lock()
+	now := s.now()
+	if s.token != "" && s.token == rejected {
+		// Known dead: callers arriving while it is replaced wait for the new one instead
+		// of spending a call on a token the service will refuse.
+		s.token = ""
+	}
+	switch {
+	case s.token != "" && now.Before(s.renewAt):
+		token := s.token
+		s.mu.Unlock()
+		return token, nil
+	case s.failure != nil && now.Before(s.retryAt):
+		err := s.failure
+		s.mu.Unlock()
+		return "", err
+	}
+	fetch := s.inflight
+	if fetch == nil {
+		fetch = s.startFetch(ctx)
+	}
+	fetch.waiters++
+	s.mu.Unlock()
+
+	select {
+	case <-fetch.done:
+		return fetch.token, fetch.err
+	case <-ctx.Done():
+		s.leave(fetch)
+		return "", ctx.Err()
+	}
+}
+
+// startFetch starts a fetch that no single caller's cancellation or deadline ends: a
+// caller that gives up must not fail the others waiting for it. The caller holds s.mu.
+func (s *CachedTokenSource) startFetch(ctx context.Context) *tokenFetch {
+	s.fetches++
+	fetchCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	fetch := &tokenFetch{seq: s.fetches, done: make(chan struct{}), cancel: cancel}
+	s.inflight = fetch
+	go func() {
+		defer cancel()
+		token, expiresIn, err := s.fetch(fetchCtx)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		latest := s.inflight == fetch
+		if latest {
+			s.inflight = nil
+		}
+		switch {
+		case err == nil && fetch.seq > s.tokenFrom:
+			s.token, s.tokenFrom, s.failure = token, fetch.seq, nil
+			s.renewAt = s.now().Add(time.Duration(expiresIn)*time.Second - tokenRenewMargin)
+		case err != nil && latest:
+			// A fetch abandoned by all its callers was stopped, which says nothing of the
+			// service: only the latest fetch's own failure is remembered.
+			s.failure, s.retryAt = err, s.now().Add(failedFetchReuse)
+		}
+		fetch.token, fetch.err = token, err
+		close(fetch.done)
+	}()
+	return fetch
+}
+
+// leave records that a caller stopped waiting for fetch; the last one to leave stops it,
+// and the next caller starts a fetch of its own.
+func (s *CachedTokenSource) leave(fetch *tokenFetch) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fetch.waiters--
+	if fetch.waiters == 0 {
+		fetch.cancel()
+		if s.inflight == fetch {
+			s.inflight = nil
+		}
+	}
 }
 
 func (s *CachedTokenSource) fetch(ctx context.Context) (string, int, error) {

@@ -232,14 +232,21 @@ func TestStableTokenSource_refusedCredentials(t *testing.T) {
 func TestStableTokenSource_aBusyTokenServiceIsTransient(t *testing.T) {
 	f := newFixture(t, mockwechat.Config{})
 	must(t, f.mock.FailNext(pathStableToken, wechat.CodeSystemBusy))
+	tokens, err := wechat.NewStableTokenSource(f.cfg, testAppID, testSecret)
+	must(t, err)
+	clock := newFakeClock()
+	wechat.SetClock(tokens, clock.now)
+	client := newClient(t, f.cfg, tokens)
 
-	_, err := f.client.ListTags(t.Context())
+	_, err = client.ListTags(t.Context())
 	requireAPIError(t, err, "stable_token", wechat.CodeSystemBusy)
 	if !wechat.IsTransient(err) {
 		t.Error("IsTransient = false")
 	}
-	// A failed fetch is not cached: the next call fetches again and succeeds.
-	_, err = f.client.ListTags(t.Context())
+	// A failed fetch is remembered for a while only: the first call after that fetches
+	// again and succeeds.
+	clock.advance(wechat.FailedFetchReuse)
+	_, err = client.ListTags(t.Context())
 	must(t, err)
 	requireCallCount(t, f.mock, pathStableToken, 2)
 }
@@ -460,5 +467,177 @@ func TestClient_observerSeesEveryCall(t *testing.T) {
 	}
 	if last := calls[len(calls)-1]; !wechat.HasCode(last.Err, wechat.CodeSystemBusy) {
 		t.Errorf("the failed call was observed with error %v", last.Err)
+	}
+}
+
+// tokenEndpoint serves a token endpoint answering each call with reply(n), n counting
+// the calls from 1, and returns a source of it of its own, on clock.
+func tokenEndpoint(t *testing.T, cfg wechat.Config, clock *fakeClock, reply func(n int32) string) (*wechat.CachedTokenSource, *atomic.Int32) {
+	t.Helper()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, reply(calls.Add(1)))
+	}))
+	t.Cleanup(srv.Close)
+	cfg.BaseURL = srv.URL
+	tokens, err := wechat.NewStableTokenSource(cfg, testAppID, testSecret)
+	must(t, err)
+	wechat.SetClock(tokens, clock.now)
+	return tokens, &calls
+}
+
+// A refresh of many resources while stable_token is down must not make each of them run
+// a retry chain of its own: the callers waiting for a fetch share its failure, and so do
+// those that come shortly after, until FailedFetchReuse has passed.
+func TestCachedTokenSource_callersShareAFailedFetchForAWhile(t *testing.T) {
+	clock := newFakeClock()
+	var healthy atomic.Bool
+	tokens, calls := tokenEndpoint(t, wechat.Config{Retry: fastRetry}, clock, func(n int32) string {
+		if healthy.Load() {
+			return fmt.Sprintf(`{"access_token":"86_token%d","expires_in":7200}`, n)
+		}
+		return busyReply
+	})
+	chain := int32(fastRetry.MaxRetries + 1)
+
+	const callers = 20
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() { _, errs[i] = tokens.Token(t.Context()) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if !wechat.HasCode(err, wechat.CodeSystemBusy) {
+			t.Errorf("caller %d got %v, want the busy error", i, err)
+		}
+	}
+	if got := calls.Load(); got != chain {
+		t.Fatalf("%d callers made %d stable_token calls, want one retry chain of %d", callers, got, chain)
+	}
+
+	// Callers that reach the token shortly after, refreshing a rejected one included,
+	// are answered with the same failure and no call.
+	healthy.Store(true)
+	clock.advance(wechat.FailedFetchReuse - time.Second)
+	if _, err := tokens.Token(t.Context()); !wechat.HasCode(err, wechat.CodeSystemBusy) {
+		t.Errorf("Token within the window = %v, want the remembered busy error", err)
+	}
+	if _, err := tokens.Refresh(t.Context(), "86_rejected"); !wechat.HasCode(err, wechat.CodeSystemBusy) {
+		t.Errorf("Refresh within the window = %v, want the remembered busy error", err)
+	}
+	if got := calls.Load(); got != chain {
+		t.Errorf("within the window the source made %d calls more", got-chain)
+	}
+
+	// After it, the next caller fetches again.
+	clock.advance(time.Second)
+	token, err := tokens.Token(t.Context())
+	must(t, err)
+	if want := fmt.Sprintf("86_token%d", chain+1); token != want || calls.Load() != chain+1 {
+		t.Errorf("after the window Token = %q after %d calls, want %q after %d", token, calls.Load(), want, chain+1)
+	}
+}
+
+// Concurrent callers share one successful fetch, and its token.
+func TestCachedTokenSource_callersShareASuccessfulFetch(t *testing.T) {
+	release := make(chan struct{})
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		fmt.Fprintf(w, `{"access_token":"86_token%d","expires_in":7200}`, calls.Add(1))
+	}))
+	t.Cleanup(srv.Close)
+	tokens, err := wechat.NewStableTokenSource(wechat.Config{BaseURL: srv.URL}, testAppID, testSecret)
+	must(t, err)
+
+	const callers = 20
+	got := make([]string, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() {
+			var err error
+			got[i], err = tokens.Token(t.Context())
+			must(t, err)
+		})
+	}
+	time.Sleep(20 * time.Millisecond) // most callers are waiting for the fetch by now
+	close(release)
+	wg.Wait()
+	for i, token := range got {
+		if token != "86_token1" {
+			t.Errorf("caller %d got %q, want 86_token1", i, token)
+		}
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("%d stable_token calls, want 1", n)
+	}
+}
+
+// Refresh fetches anew only while the token it was handed is the one cached: when
+// another caller has replaced it, the replacement serves.
+func TestCachedTokenSource_refreshReplacesOnlyTheStaleToken(t *testing.T) {
+	tokens, calls := tokenEndpoint(t, wechat.Config{}, newFakeClock(), func(n int32) string {
+		return fmt.Sprintf(`{"access_token":"86_token%d","expires_in":7200}`, n)
+	})
+	steps := []struct {
+		name  string
+		call  func() (string, error)
+		want  string
+		calls int32
+	}{
+		{"Token", func() (string, error) { return tokens.Token(t.Context()) }, "86_token1", 1},
+		{"Refresh of the cached token", func() (string, error) { return tokens.Refresh(t.Context(), "86_token1") }, "86_token2", 2},
+		{"Refresh of a token already replaced", func() (string, error) { return tokens.Refresh(t.Context(), "86_token1") }, "86_token2", 2},
+		{"Token after the refresh", func() (string, error) { return tokens.Token(t.Context()) }, "86_token2", 2},
+		{"Refresh of the new token", func() (string, error) { return tokens.Refresh(t.Context(), "86_token2") }, "86_token3", 3},
+	}
+	for _, step := range steps {
+		token, err := step.call()
+		must(t, err)
+		if token != step.want || calls.Load() != step.calls {
+			t.Errorf("%s = %q after %d calls, want %q after %d", step.name, token, calls.Load(), step.want, step.calls)
+		}
+	}
+}
+
+// When every caller waiting for a fetch has given up, the fetch is stopped, not left to
+// wait out its backoff, and its end is no failure of the service to remember: the next
+// caller fetches at once.
+func TestCachedTokenSource_aFetchNoOneWaitsForIsStoppedAndNotRemembered(t *testing.T) {
+	hourly := wechat.RetryPolicy{MaxRetries: 3, MinBackoff: time.Hour, MaxBackoff: time.Hour}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	waiting := func(_ context.Context, call wechat.CallInfo) {
+		if call.RetryIn > 0 {
+			cancel()
+		}
+	}
+	tokens, calls := tokenEndpoint(t, wechat.Config{Retry: hourly, Observer: waiting}, newFakeClock(), func(n int32) string {
+		if n == 1 {
+			return busyReply
+		}
+		return `{"access_token":"86_fresh","expires_in":7200}`
+	})
+
+	if _, err := tokens.Token(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the caller that gave up got %v, want context.Canceled", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		token, err := tokens.Token(t.Context())
+		if err == nil && token != "86_fresh" {
+			err = fmt.Errorf("got token %q", token)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		must(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the next caller is waiting for the abandoned fetch")
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("%d stable_token calls, want 2: the abandoned fetch's, then the next caller's", n)
 	}
 }
