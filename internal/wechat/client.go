@@ -2,8 +2,8 @@
 //
 // It knows HTTP and the WeChat service, and nothing of Terraform. Every call takes a
 // context, errors are typed (APIError, HTTPError, TransportError) with helpers such as
-// IsTokenRejected, IsTransient and IsAmbiguous, and the access token and app secret never
-// appear in an error or in what the Observer sees.
+// IsTokenRejected, IsTransient, IsAmbiguous and IsTagNotFound, and the access token and
+// app secret never appear in an error or in what the Observer sees.
 //
 // Transient failures are retried within a RetryPolicy. A write whose response was lost
 // is never sent again blindly: requests that have the same effect when repeated (rename,

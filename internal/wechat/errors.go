@@ -49,8 +49,14 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
+	return "WeChat " + e.Endpoint + ": " + e.detail()
+}
+
+// detail is the error without the endpoint it names, for errors that say more about the
+// same refusal.
+func (e *APIError) detail() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "WeChat %s: errcode %d", e.Endpoint, e.ErrCode)
+	fmt.Fprintf(&b, "errcode %d", e.ErrCode)
 	if e.ErrMsg != "" {
 		fmt.Fprintf(&b, " (%s)", e.ErrMsg)
 	}
@@ -163,10 +169,35 @@ func IsOpenIDOfAnotherApp(err error) bool {
 
 // IsInvalidTagID reports whether the service refused a tag id it does not know. The
 // service also returns this briefly for a tag it has just created, so it alone is no proof
-// that a tag is gone: only its absence from tags/get is.
+// that a tag is gone: IsTagNotFound is.
 func IsInvalidTagID(err error) bool {
 	return HasCode(err, CodeInvalidTagID)
 }
+
+// ErrTagNotFound is matched by the error of a call naming a tag that the account does not
+// have: the service refused the tag id (45159), and a tags/get sent after that refusal
+// does not list it.
+var ErrTagNotFound = errors.New("the tag does not exist on the account")
+
+// IsTagNotFound reports whether err proves the tag it names gone; see ErrTagNotFound. A
+// 45159 that tags/get did not confirm, or could not, is no such proof.
+func IsTagNotFound(err error) bool {
+	return errors.Is(err, ErrTagNotFound)
+}
+
+// tagNotFoundError is a 45159 confirmed by tags/get. It matches ErrTagNotFound and still
+// is the service's APIError for errors.As, ErrorCode and IsInvalidTagID.
+type tagNotFoundError struct {
+	id     int64
+	apiErr *APIError
+	err    error
+}
+
+func (e *tagNotFoundError) Error() string {
+	return fmt.Sprintf("WeChat %s: tag %d does not exist on the account (%s)", e.apiErr.Endpoint, e.id, e.apiErr.detail())
+}
+
+func (e *tagNotFoundError) Unwrap() []error { return []error{ErrTagNotFound, e.err} }
 
 // IsAmbiguous reports whether a failed write may have been applied: the request was
 // sent, and the answer was lost (a timeout, a broken connection, a gateway error). The

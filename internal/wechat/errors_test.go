@@ -40,6 +40,8 @@ func TestClient_serviceRefusalsAreTypedAPIErrors(t *testing.T) {
 		endpoint string
 		code     int
 		msg      string // the mock's errmsg, which must arrive without its rid
+		// gone is the tag id a 45159 names when tags/get confirms that the tag is gone.
+		gone int64
 	}{
 		{
 			name:     "45056 the account has as many tags as allowed",
@@ -143,20 +145,21 @@ func TestClient_serviceRefusalsAreTypedAPIErrors(t *testing.T) {
 		{
 			name:     "45159 renaming a tag that does not exist",
 			call:     func(ctx context.Context, c *wechat.Client) error { return c.RenameTag(ctx, 999, "x") },
-			endpoint: "tags/update", code: wechat.CodeInvalidTagID, msg: "invalid tag id",
+			endpoint: "tags/update", code: wechat.CodeInvalidTagID, msg: "invalid tag id", gone: 999,
 		},
 		{
 			name:     "45159 deleting a tag that does not exist",
 			call:     func(ctx context.Context, c *wechat.Client) error { return c.DeleteTag(ctx, 999) },
-			endpoint: "tags/delete", code: wechat.CodeInvalidTagID, msg: "invalid tag id",
+			endpoint: "tags/delete", code: wechat.CodeInvalidTagID, msg: "invalid tag id", gone: 999,
 		},
 		{
 			name:     "45159 tagging with a tag that does not exist",
 			cfg:      mockwechat.Config{Followers: twoFans},
 			call:     func(ctx context.Context, c *wechat.Client) error { return c.TagFollowers(ctx, 999, twoFans) },
-			endpoint: "tags/members/batchtagging", code: wechat.CodeInvalidTagID, msg: "invalid tag id",
+			endpoint: "tags/members/batchtagging", code: wechat.CodeInvalidTagID, msg: "invalid tag id", gone: 999,
 		},
 		{
+			// Tag 1 exists on every account, though tags/get never lists it: not gone.
 			name: "45159 tagging with the blacklist, which is not a member tag",
 			cfg:  mockwechat.Config{Followers: twoFans},
 			call: func(ctx context.Context, c *wechat.Client) error {
@@ -167,7 +170,7 @@ func TestClient_serviceRefusalsAreTypedAPIErrors(t *testing.T) {
 		{
 			name:     "45159 the fans of a tag that does not exist",
 			call:     func(ctx context.Context, c *wechat.Client) error { _, err := c.TagMembers(ctx, 999); return err },
-			endpoint: "user/tag/get", code: wechat.CodeInvalidTagID, msg: "invalid tag id",
+			endpoint: "user/tag/get", code: wechat.CodeInvalidTagID, msg: "invalid tag id", gone: 999,
 		},
 	}
 	for _, tt := range tests {
@@ -183,8 +186,16 @@ func TestClient_serviceRefusalsAreTypedAPIErrors(t *testing.T) {
 			if apiErr.ErrMsg != tt.msg {
 				t.Errorf("ErrMsg = %q, want %q", apiErr.ErrMsg, tt.msg)
 			}
-			if want := fmt.Sprintf("WeChat %s: errcode %d (%s), rid %s", tt.endpoint, tt.code, tt.msg, apiErr.RequestID); err.Error() != want {
+			want := fmt.Sprintf("WeChat %s: errcode %d (%s), rid %s", tt.endpoint, tt.code, tt.msg, apiErr.RequestID)
+			if tt.gone != 0 {
+				want = fmt.Sprintf("WeChat %s: tag %d does not exist on the account (errcode %d (%s), rid %s)",
+					tt.endpoint, tt.gone, tt.code, tt.msg, apiErr.RequestID)
+			}
+			if err.Error() != want {
 				t.Errorf("Error() = %q, want %q", err.Error(), want)
+			}
+			if got := wechat.IsTagNotFound(err); got != (tt.gone != 0) {
+				t.Errorf("IsTagNotFound = %v", got)
 			}
 			// A refusal of the caller's input is neither worth retrying nor a token problem.
 			if wechat.IsTransient(err) || wechat.IsTokenRejected(err) {
@@ -208,6 +219,13 @@ func TestClient_serviceRefusalsAreTypedAPIErrors(t *testing.T) {
 			if got := len(f.log.attempts(tt.endpoint)); got != 1 {
 				t.Errorf("%d requests to %s, want 1", got, tt.endpoint)
 			}
+			// A 45159 is checked against tags/get, unless it names a system tag, which
+			// tags/get need not list.
+			wantLists := 0
+			if tt.gone != 0 {
+				wantLists = 1
+			}
+			requireCallCount(t, f.mock, pathList, wantLists)
 		})
 	}
 }
@@ -487,7 +505,8 @@ func TestClient_cancellationIsNotTransientButATimeoutIs(t *testing.T) {
 
 func TestIsTransient_ofErrorsFromElsewhere(t *testing.T) {
 	for _, err := range []error{nil, errors.New("boom"), context.Canceled, context.DeadlineExceeded, wechat.ErrEmptyTagName} {
-		if wechat.IsTransient(err) || wechat.IsTokenRejected(err) || wechat.IsUnknownFollower(err) || wechat.IsInvalidTagID(err) {
+		if wechat.IsTransient(err) || wechat.IsTokenRejected(err) || wechat.IsUnknownFollower(err) || wechat.IsOpenIDOfAnotherApp(err) ||
+			wechat.IsInvalidTagID(err) || wechat.IsTagNotFound(err) {
 			t.Errorf("a helper claims %v", err)
 		}
 		if _, ok := wechat.ErrorCode(err); ok {

@@ -504,18 +504,19 @@ func TestClient_lostRenameIsResent(t *testing.T) {
 }
 
 // A lost delete is resent; when the first was applied the resend is refused with 45159.
-// The client returns that refusal: only tags/get can tell a deleted tag from one the
-// service briefly does not know, and that is the caller's business.
-func TestClient_lostDeleteIsResentAndItsInvalidTagIDReturned(t *testing.T) {
+// Only tags/get can tell a deleted tag from one the service briefly does not know: the
+// client asks it, and returns the refusal as proof that the tag is gone.
+func TestClient_lostDeleteIsResentAndItsInvalidTagIDConfirmed(t *testing.T) {
 	f := newRetryingFixture(t, mockwechat.Config{Tags: []string{"广东", "北京"}})
 	f.faultUntilFailure(t, pathDelete, lostResponse)
 
 	err := f.client.DeleteTag(t.Context(), firstTagID)
 	requireAPIError(t, err, "tags/delete", wechat.CodeInvalidTagID)
-	if !wechat.IsInvalidTagID(err) {
-		t.Error("IsInvalidTagID = false")
+	if !wechat.IsInvalidTagID(err) || !wechat.IsTagNotFound(err) {
+		t.Errorf("IsInvalidTagID = %v, IsTagNotFound = %v; want true, true", wechat.IsInvalidTagID(err), wechat.IsTagNotFound(err))
 	}
 	requireCallCount(t, f.mock, pathDelete, 2)
+	requireCallCount(t, f.mock, pathList, 1)
 	tags, err := f.client.ListTags(t.Context())
 	must(t, err)
 	if slices.ContainsFunc(tags, func(tag wechat.Tag) bool { return tag.ID == firstTagID }) || len(tags) != 2 {
@@ -679,6 +680,10 @@ func TestClient_invalidTagIDOfATagJustCreatedIsRetriedAFewTimes(t *testing.T) {
 				requireRetriedUntilSuccess(t, f.log, "tags/members/batchtagging", tt.calls, f.cfg.Retry)
 			} else {
 				requireAPIError(t, err, "tags/members/batchtagging", wechat.CodeInvalidTagID)
+				// tags/get lists the tag: the refusals that outlived the grace prove nothing.
+				if wechat.IsTagNotFound(err) {
+					t.Errorf("IsTagNotFound(%v) = true for a tag tags/get lists", err)
+				}
 			}
 		})
 	}

@@ -19,9 +19,16 @@ type tagCache struct {
 	valid      bool
 	generation int
 	inflight   *tagFetch
+	// reads counts the tags/get calls started. filledBy is the one the cached tags come
+	// from, and latest the last one started, which a confirmation may share even after a
+	// write made it unfit to fill the cache: see readSince.
+	reads    uint64
+	filledBy uint64
+	latest   *tagFetch
 }
 
 type tagFetch struct {
+	seq  uint64
 	done chan struct{}
 	tags []Tag
 	err  error
@@ -50,10 +57,23 @@ func (c *tagCache) settle(err error, change func([]Tag) []Tag) {
 func (c *tagCache) invalidate() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.drop()
+}
+
+// drop forgets the cached tags and keeps the read in flight from filling the cache. The
+// caller holds c.mu.
+func (c *tagCache) drop() {
 	c.valid = false
 	c.tags = nil
 	c.inflight = nil
 	c.generation++
+}
+
+// readsStarted is the count of tags/get calls started so far, for readSince.
+func (c *tagCache) readsStarted() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reads
 }
 
 // CachedTags returns the account's tags as ListTags does, from the cache when it holds
@@ -72,29 +92,81 @@ func (c *Client) CachedTags(ctx context.Context) ([]Tag, error) {
 	}
 	fetch := cache.inflight
 	if fetch == nil {
-		fetch = &tagFetch{done: make(chan struct{})}
-		cache.inflight = fetch
-		generation := cache.generation
-		// The call runs on its own: a caller that gives up must not fail the others.
-		go func() {
-			fetch.tags, fetch.err = c.ListTags(context.WithoutCancel(ctx))
-			cache.mu.Lock()
-			defer cache.mu.Unlock()
-			if cache.inflight == fetch {
-				cache.inflight = nil
-			}
-			if fetch.err == nil && cache.generation == generation {
-				cache.tags, cache.valid = fetch.tags, true
-			}
-			close(fetch.done)
-		}()
+		fetch = c.startTagFetch(ctx)
 	}
 	cache.mu.Unlock()
+	return waitForTags(ctx, fetch)
+}
 
+// readSince returns the account's tags as a tags/get started after the first since reads
+// saw them: from the cache when that call filled it, else from the latest call when it
+// started late enough, else from a new call. The answer of a call naming a tag is judged
+// this way: a snapshot older than the call says nothing of its answer, and calls judged
+// at the same time share one tags/get.
+func (c *Client) readSince(ctx context.Context, since uint64) ([]Tag, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cache := &c.tags
+	cache.mu.Lock()
+	if cache.valid && cache.filledBy > since {
+		tags := slices.Clone(cache.tags)
+		cache.mu.Unlock()
+		return tags, nil
+	}
+	fetch := cache.latest
+	if fetch == nil || fetch.seq <= since {
+		// What the cache holds, or is reading, is older than the answer being judged,
+		// which may say that it is out of date.
+		cache.drop()
+		fetch = c.startTagFetch(ctx)
+	}
+	cache.mu.Unlock()
+	return waitForTags(ctx, fetch)
+}
+
+// startTagFetch starts a tags/get that fills the cache unless a write comes first. The
+// caller holds c.tags.mu.
+func (c *Client) startTagFetch(ctx context.Context) *tagFetch {
+	cache := &c.tags
+	cache.reads++
+	fetch := &tagFetch{seq: cache.reads, done: make(chan struct{})}
+	cache.inflight, cache.latest = fetch, fetch
+	generation := cache.generation
+	// The call runs on its own: a caller that gives up must not fail the others.
+	go func() {
+		fetch.tags, fetch.err = c.ListTags(context.WithoutCancel(ctx))
+		cache.mu.Lock()
+		defer cache.mu.Unlock()
+		if cache.inflight == fetch {
+			cache.inflight = nil
+		}
+		if fetch.err == nil && cache.generation == generation {
+			cache.tags, cache.valid, cache.filledBy = fetch.tags, true, fetch.seq
+		}
+		close(fetch.done)
+	}()
+	return fetch
+}
+
+func waitForTags(ctx context.Context, fetch *tagFetch) ([]Tag, error) {
 	select {
 	case <-fetch.done:
 		return slices.Clone(fetch.tags), fetch.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// LookupTag returns the tag id from the account's tags as CachedTags has them. found is
+// false when that snapshot, the answer of a successful tags/get, does not list the tag.
+func (c *Client) LookupTag(ctx context.Context, id int64) (tag Tag, found bool, err error) {
+	tags, err := c.CachedTags(ctx)
+	if err != nil {
+		return Tag{}, false, err
+	}
+	if i, ok := tagIndex(tags, id); ok {
+		return tags[i], true, nil
+	}
+	return Tag{}, false, nil
 }

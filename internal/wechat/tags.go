@@ -175,6 +175,7 @@ func (c *Client) RenameTag(ctx context.Context, id int64, name string) error {
 	request := struct {
 		Tag tagRef `json:"tag"`
 	}{Tag: tagRef{ID: id, Name: name}}
+	since := c.tags.readsStarted()
 	// Renaming a tag to the name it already has succeeds, so a lost rename is resent.
 	err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/update", body: request, resendable: true, tagID: id})
 	c.tags.settle(err, func(tags []Tag) []Tag {
@@ -183,16 +184,18 @@ func (c *Client) RenameTag(ctx context.Context, id int64, name string) error {
 		}
 		return tags
 	})
-	return err
+	return c.confirmInvalidTagID(ctx, id, since, err)
 }
 
 // DeleteTag deletes the tag id, which also removes it from every follower (tags/delete).
+// A tag the account does not have is an error matching ErrTagNotFound.
 func (c *Client) DeleteTag(ctx context.Context, id int64) error {
 	request := struct {
 		Tag tagRef `json:"tag"`
 	}{Tag: tagRef{ID: id}}
+	since := c.tags.readsStarted()
 	// A lost delete is resent: if the first one was applied, the second fails with 45159,
-	// which callers check against tags/get.
+	// which tags/get then confirms.
 	err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/delete", body: request, resendable: true, tagID: id})
 	c.tags.settle(err, func(tags []Tag) []Tag {
 		if i, ok := tagIndex(tags, id); ok {
@@ -200,17 +203,41 @@ func (c *Client) DeleteTag(ctx context.Context, id int64) error {
 		}
 		return tags
 	})
-	return err
+	return c.confirmInvalidTagID(ctx, id, since, err)
+}
+
+// confirmInvalidTagID judges err, the answer of a call naming tag id sent after the tag
+// cache had started since reads. The service answers 45159 both for a tag that is gone
+// and, briefly, for one just created, so a 45159 that outlived the retries given to the
+// tags this client created is checked against a tags/get sent after the call: a tag it
+// does not list is gone, and the error says so (IsTagNotFound); a tag it lists is not,
+// and the 45159 is returned unchanged. The system tags 0 and 1 exist on every account
+// but are never listed, so their 45159 is returned unchanged too.
+func (c *Client) confirmInvalidTagID(ctx context.Context, id int64, since uint64, err error) error {
+	var apiErr *APIError
+	if !IsInvalidTagID(err) || !errors.As(err, &apiErr) || IsSystemTag(id) || ctx.Err() != nil {
+		return err
+	}
+	tags, listErr := c.readSince(ctx, since)
+	if listErr != nil {
+		return fmt.Errorf("%w; confirming with tags/get whether tag %d exists failed: %w", err, id, listErr)
+	}
+	if _, listed := tagIndex(tags, id); listed {
+		return err
+	}
+	return &tagNotFoundError{id: id, apiErr: apiErr, err: err}
 }
 
 // TagFollowers gives the tag to every follower listed (tags/members/batchtagging), in
-// calls of at most MaxOpenIDsPerBatch openids.
+// calls of at most MaxOpenIDsPerBatch openids. A tag the account does not have is an
+// error matching ErrTagNotFound.
 func (c *Client) TagFollowers(ctx context.Context, tagID int64, openids []string) error {
 	return c.batchMembers(ctx, "tags/members/batchtagging", tagID, openids)
 }
 
 // UntagFollowers takes the tag from every follower listed
-// (tags/members/batchuntagging), in calls of at most MaxOpenIDsPerBatch openids.
+// (tags/members/batchuntagging), in calls of at most MaxOpenIDsPerBatch openids. A tag
+// the account does not have is an error matching ErrTagNotFound.
 func (c *Client) UntagFollowers(ctx context.Context, tagID int64, openids []string) error {
 	return c.batchMembers(ctx, "tags/members/batchuntagging", tagID, openids)
 }
@@ -232,30 +259,44 @@ func (c *Client) batchMembers(ctx context.Context, endpoint string, tagID int64,
 	if len(openids) == 0 {
 		return ErrNoOpenIDs
 	}
-	// The tag's follower count, which tags/get reports, changes.
-	defer c.tags.invalidate()
 	for _, openid := range openids {
 		if openid == "" {
 			return ErrEmptyOpenID
 		}
 	}
+	applied, since, err := c.sendBatches(ctx, endpoint, tagID, openids)
+	// The tag's follower count, which tags/get reports, changes. Cleared before a 45159 is
+	// confirmed, so that the confirmation's tags/get may fill the cache.
+	c.tags.invalidate()
+	if err == nil {
+		return nil
+	}
+	err = c.confirmInvalidTagID(ctx, tagID, since, err)
+	if applied == 0 {
+		return err
+	}
+	return &BatchError{Applied: openids[:applied], Err: err}
+}
+
+// sendBatches sends openids in batches until one fails. It returns how many openids the
+// successful batches carried and, for confirmInvalidTagID, the tag cache's reads started
+// before the failed batch was sent.
+func (c *Client) sendBatches(ctx context.Context, endpoint string, tagID int64, openids []string) (applied int, since uint64, err error) {
 	for start := 0; start < len(openids); start += MaxOpenIDsPerBatch {
 		batch := openids[start:min(start+MaxOpenIDsPerBatch, len(openids))]
 		request := struct {
 			OpenIDList []string `json:"openid_list"`
 			TagID      int64    `json:"tagid"`
 		}{OpenIDList: batch, TagID: tagID}
+		since = c.tags.readsStarted()
 		// Not resent after a lost response: the caller re-reads the membership and sends
 		// what is still missing.
 		err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: endpoint, body: request, tagID: tagID})
 		if err != nil {
-			if start == 0 {
-				return err
-			}
-			return &BatchError{Applied: openids[:start], Err: err}
+			return start, since, err
 		}
 	}
-	return nil
+	return len(openids), since, nil
 }
 
 // FollowerTags returns the ids of the tags the follower carries (tags/getidlist).
@@ -279,7 +320,8 @@ func (c *Client) FollowerTags(ctx context.Context, openid string) ([]int64, erro
 }
 
 // TagMembers returns the openid of every follower that carries the tag, reading
-// user/tag/get page after page to the end.
+// user/tag/get page after page to the end. A tag the account does not have is an error
+// matching ErrTagNotFound.
 func (c *Client) TagMembers(ctx context.Context, tagID int64) ([]string, error) {
 	var members []string
 	next := ""
@@ -295,9 +337,10 @@ func (c *Client) TagMembers(ctx context.Context, tagID int64) ([]string, error) 
 			} `json:"data"`
 			NextOpenID string `json:"next_openid"`
 		}
+		since := c.tags.readsStarted()
 		err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "user/tag/get", body: request, response: &page, resendable: true, tagID: tagID})
 		if err != nil {
-			return nil, err
+			return nil, c.confirmInvalidTagID(ctx, tagID, since, err)
 		}
 		// next_openid names the last openid returned even on the last page, so only an
 		// empty page ends the listing.
