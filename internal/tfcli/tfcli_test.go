@@ -100,7 +100,7 @@ case "$*" in
 esac
 `
 	path := filepath.Join(dir, "terraform")
-	if err := os.WriteFile(path, []byte(script), 0o700); err != nil { //nolint:gosec // G306: an executable of the test's own
+	if err := os.WriteFile(path, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	return path
