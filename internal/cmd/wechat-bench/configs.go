@@ -3,28 +3,22 @@ package main
 import (
 	"fmt"
 	"strings"
+
+	"github.com/wechat-tf/terraform-provider-wechat/internal/tfcli"
 )
 
 // providerHeader requires the provider that dev_overrides points at; no `terraform init`
-// is needed for it, nor for terraform_data, which is built into Terraform.
-const providerHeader = `terraform {
-  required_providers {
-    wechat = {
-      source = "wechat-tf/wechat"
-    }
-  }
-}
-
-provider "wechat" {}
-`
+// is needed for it, nor for the bare provider, nor for terraform_data, which is built
+// into Terraform.
+const providerHeader = tfcli.RequiredProviders + "\nprovider \"wechat\" {}\n"
 
 // maxTagsPerBenchFollower bounds the tags each follower of the fixture carries: 1 to 3,
 // as a real segmentation would give a few tags to each follower.
 const maxTagsPerBenchFollower = 3
 
 // fixture is the account a configuration describes: tags, and the tags of each follower
-// by index into tags. The wechat configuration and its terraform_data floor are written
-// from the same fixture, so that Terraform walks graphs of the same shape.
+// by index into tags. The wechat configuration and its floors are written from the same
+// fixture, so that Terraform walks graphs of the same shape.
 type fixture struct {
 	tags      []string
 	followers []followerTags
@@ -89,16 +83,34 @@ func writeWechatTags(b *strings.Builder, names []string) {
 	}
 }
 
-// floorConfig is the fixture as terraform_data resources with the same addresses,
-// values and references: what Terraform itself costs for that graph, with no provider.
-func floorConfig(f fixture) string {
-	var b strings.Builder
-	for i, name := range f.tags {
-		fmt.Fprintf(&b, "resource \"terraform_data\" %q {\n  input = %q\n}\n\n", tagAddress(i), name)
+// floorResource is a resource type that stands for both wechat resources in a graph of
+// the same shape: its attribute attr takes any value, and ref is what a reference reads.
+type floorResource struct {
+	header, resourceType, attr, ref string
+}
+
+var (
+	// bareFloor is the resource of the bare provider, which echoes its configuration.
+	bareFloor = floorResource{
+		header:       "terraform {\n  required_providers {\n    bare = {\n      source = \"" + bareSource + "\"\n    }\n  }\n}\n\n",
+		resourceType: "bare_echo", attr: "input", ref: "input",
 	}
-	for i, follower := range f.followers {
-		fmt.Fprintf(&b, "resource \"terraform_data\" %q {\n  input = {\n    openid  = %q\n    tag_ids = [%s]\n  }\n}\n\n",
-			followerAddress(i), follower.openid, references(follower.tags, "terraform_data.%s.output"))
+	// terraformDataFloor is built into Terraform: no plugin at all.
+	terraformDataFloor = floorResource{resourceType: "terraform_data", attr: "input", ref: "output"}
+)
+
+// floorConfig is the fixture as resources of f with the same addresses, values and
+// references: what Terraform costs for that graph with a provider that does nothing, or
+// with none.
+func floorConfig(fix fixture, f floorResource) string {
+	var b strings.Builder
+	b.WriteString(f.header)
+	for i, name := range fix.tags {
+		fmt.Fprintf(&b, "resource %q %q {\n  %s = %q\n}\n\n", f.resourceType, tagAddress(i), f.attr, name)
+	}
+	for i, follower := range fix.followers {
+		fmt.Fprintf(&b, "resource %q %q {\n  %s = {\n    openid  = %q\n    tag_ids = [%s]\n  }\n}\n\n",
+			f.resourceType, followerAddress(i), f.attr, follower.openid, references(follower.tags, f.resourceType+".%s."+f.ref))
 	}
 	return b.String()
 }

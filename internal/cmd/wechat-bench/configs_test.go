@@ -75,36 +75,42 @@ func blocks(hcl string) map[string]int {
 	return counts
 }
 
-func TestWechatConfigAndFloorConfig_describeTheSameGraph(t *testing.T) {
+func TestWechatConfigAndFloorConfigs_describeTheSameGraph(t *testing.T) {
 	f, err := newFixture(openIDs(20), 10, 12)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wechat, floor := wechatConfig(f), floorConfig(f)
-
+	wechat := wechatConfig(f)
 	if got := blocks(wechat); got["wechat_tag"] != 10 || got["wechat_user_tags"] != 12 || len(got) != 2 {
 		t.Errorf("wechat config has resources %v, want 10 wechat_tag and 12 wechat_user_tags", got)
-	}
-	if got := blocks(floor); got["terraform_data"] != 22 || len(got) != 1 {
-		t.Errorf("floor config has resources %v, want 22 terraform_data", got)
-	}
-	if !strings.Contains(wechat, `source = "wechat-tf/wechat"`) || strings.Contains(floor, "wechat-tf/wechat") {
-		t.Error("only the wechat config may require the provider")
 	}
 	// Follower 2 carries 3 tags: indexes 14 % 10, (14+3) % 10 and (14+6) % 10.
 	wantWechat := "resource \"wechat_user_tags\" \"u002\" {\n  openid  = \"" + f.followers[2].openid + "\"\n" +
 		"  tag_ids = [wechat_tag.t004.id, wechat_tag.t007.id, wechat_tag.t000.id]\n}"
-	if !strings.Contains(wechat, wantWechat) {
-		t.Errorf("wechat config lacks\n%s\nin\n%s", wantWechat, wechat)
+	if !strings.Contains(wechat, wantWechat) || !strings.Contains(wechat, "resource \"wechat_tag\" \"t009\" {\n  name = \"bench-009\"\n}") {
+		t.Errorf("wechat config lacks\n%s\nor the tag t009 named bench-009, in\n%s", wantWechat, wechat)
 	}
-	wantFloor := "resource \"terraform_data\" \"u002\" {\n  input = {\n    openid  = \"" + f.followers[2].openid + "\"\n" +
-		"    tag_ids = [terraform_data.t004.output, terraform_data.t007.output, terraform_data.t000.output]\n  }\n}"
-	if !strings.Contains(floor, wantFloor) {
-		t.Errorf("floor config lacks\n%s\nin\n%s", wantFloor, floor)
-	}
-	if !strings.Contains(wechat, "resource \"wechat_tag\" \"t009\" {\n  name = \"bench-009\"\n}") ||
-		!strings.Contains(floor, "resource \"terraform_data\" \"t009\" {\n  input = \"bench-009\"\n}") {
-		t.Error("tag t009 is not named bench-009 in both configurations")
+
+	for _, c := range []struct {
+		floor            floorResource
+		requires, tagIDs string
+	}{
+		{bareFloor, `source = "bench/bare"`, "bare_echo.t004.input, bare_echo.t007.input, bare_echo.t000.input"},
+		{terraformDataFloor, "", "terraform_data.t004.output, terraform_data.t007.output, terraform_data.t000.output"},
+	} {
+		floor := floorConfig(f, c.floor)
+		typ := c.floor.resourceType
+		if got := blocks(floor); got[typ] != 22 || len(got) != 1 {
+			t.Errorf("%s floor has resources %v, want 22 %s", typ, got, typ)
+		}
+		if strings.Contains(floor, "wechat") || c.requires != "" && !strings.Contains(floor, c.requires) || c.requires == "" && strings.Contains(floor, "required_providers") {
+			t.Errorf("%s floor requires a provider other than %q:\n%.300s", typ, c.requires, floor)
+		}
+		wantFloor := "resource \"" + typ + "\" \"u002\" {\n  input = {\n    openid  = \"" + f.followers[2].openid + "\"\n" +
+			"    tag_ids = [" + c.tagIDs + "]\n  }\n}"
+		if !strings.Contains(floor, wantFloor) || !strings.Contains(floor, "resource \""+typ+"\" \"t009\" {\n  input = \"bench-009\"\n}") {
+			t.Errorf("%s floor lacks\n%s\nor the tag t009 named bench-009, in\n%s", typ, wantFloor, floor)
+		}
 	}
 }
 

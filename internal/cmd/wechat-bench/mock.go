@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,7 +34,7 @@ type mock struct {
 
 // startMock starts the mock with followers generated from seed, on a free loopback port,
 // logging to dir/mock.log.
-func startMock(ctx context.Context, binary, dir string, followers int, seed int64) (*mock, error) {
+func startMock(ctx context.Context, binary, dir string, followers int) (*mock, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, err
 	}
@@ -47,7 +46,7 @@ func startMock(ctx context.Context, binary, dir string, followers int, seed int6
 	}
 	cmd := exec.CommandContext(ctx, binary, "-addr", "127.0.0.1:0", "-ready-file", ready, //nolint:gosec // G204: the mock binary the bench was given
 		"-app-id", benchAppID, "-app-secret", benchAppSecret,
-		"-generate-followers", strconv.Itoa(followers), "-seed", strconv.FormatInt(seed, 10))
+		"-generate-followers", strconv.Itoa(followers), "-seed", strconv.Itoa(seed))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Interrupted, the mock stops as it does on SIGTERM.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
@@ -150,33 +149,4 @@ func (m *mock) resetCalls(ctx context.Context) error {
 // setLatency delays every API call by latency, and injects nothing else.
 func (m *mock) setLatency(ctx context.Context, latency time.Duration) error {
 	return m.admin(ctx, http.MethodPost, "/_mock/faults", map[string]string{"latency": latency.String()}, nil)
-}
-
-type mockTag struct {
-	ID    int64  `json:"id"`
-	Name  string `json:"name"`
-	Count int    `json:"count"`
-}
-
-// tags lists the account's tags with their follower counts.
-func (m *mock) tags(ctx context.Context) ([]mockTag, error) {
-	var state struct {
-		Tags []mockTag `json:"tags"`
-	}
-	err := m.admin(ctx, http.MethodGet, "/_mock/state", nil, &state)
-	return state.Tags, err
-}
-
-// tagCount is how many followers carry the tag named name.
-func (m *mock) tagCount(ctx context.Context, name string) (int, error) {
-	tags, err := m.tags(ctx)
-	if err != nil {
-		return 0, err
-	}
-	for _, t := range tags {
-		if t.Name == name {
-			return t.Count, nil
-		}
-	}
-	return 0, errors.New("the mock has no tag named " + strconv.Quote(name))
 }

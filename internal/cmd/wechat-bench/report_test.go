@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -40,27 +42,22 @@ func refreshCalls(followers int) map[string]int {
 // sampleResults are results that meet every target, for the tests to spoil one by one.
 func sampleResults() results {
 	run := func(wall time.Duration, calls map[string]int) measurement {
-		return measurement{wall: wall, cpu: wall, calls: calls, noChanges: true}
+		return measurement{wall: wall, cpu: wall, calls: calls}
 	}
 	return results{
-		runs: 3, tags: 100, followers: 200,
-		apply:      series{run(8*time.Second, map[string]int{pathTagsCreate: 100})},
-		refresh:    series{run(2*time.Second, refreshCalls(200)), run(2*time.Second, refreshCalls(200)), run(3*time.Second, refreshCalls(200))},
-		plan:       series{run(1100*time.Millisecond, refreshCalls(200)), run(1200*time.Millisecond, refreshCalls(200)), run(5*time.Second, refreshCalls(200))},
-		tracePlan:  series{run(time.Second, refreshCalls(200))},
-		floorApply: series{run(5*time.Second, nil)},
-		floorPlan:  series{run(time.Second, nil), run(900*time.Millisecond, nil), run(1100*time.Millisecond, nil)},
-		latency:    50 * time.Millisecond, parallelism: 10, latencyTags: 100,
+		runs:            3,
+		apply:           series{run(8*time.Second, map[string]int{pathTagsCreate: 100})},
+		plan:            series{run(1100*time.Millisecond, refreshCalls(200)), run(1200*time.Millisecond, refreshCalls(200)), run(5*time.Second, refreshCalls(200))},
+		tracePlan:       series{run(2*time.Second, refreshCalls(200))},
+		wrappedPlan:     series{measurement{provider: providerUsage{peakRSS: 40 << 20, cpu: time.Second, processes: 3}}},
+		barePlan:        series{run(time.Second, nil), run(900*time.Millisecond, nil), run(1100*time.Millisecond, nil)},
+		dataPlan:        series{run(500*time.Millisecond, nil)},
 		latencyApply:    series{run(600*time.Millisecond, map[string]int{pathStableToken: 2, pathTagsGet: 1, pathTagsCreate: 100})},
 		latencyBaseline: series{run(200*time.Millisecond, nil)},
-		members:         10000,
-		wrappedPlan:     series{measurement{provider: providerUsage{peakRSS: 40 << 20, cpu: time.Second, processes: 3}}},
 		membersApply: series{measurement{calls: map[string]int{pathBatchTagging: 200, pathTagsCreate: 1, pathStableToken: 2},
 			provider: providerUsage{peakRSS: 80 << 20, processes: 3}}},
-		membersRefresh: series{measurement{calls: map[string]int{pathUserTagGet: 2, pathTagsGet: 1}, noChanges: true}},
-		membersPlan: series{measurement{calls: map[string]int{pathUserTagGet: 2, pathTagsGet: 1}, noChanges: true,
+		membersPlan: series{measurement{calls: map[string]int{pathUserTagGet: 2, pathTagsGet: 1},
 			provider: providerUsage{peakRSS: 60 << 20, processes: 3}}},
-		membersTracePlan: series{measurement{noChanges: true, provider: providerUsage{peakRSS: 50 << 20, processes: 3}}},
 	}
 }
 
@@ -82,12 +79,15 @@ func TestRows_meetEveryTargetOfGoodResults(t *testing.T) {
 			t.Errorf("%s / %s: %s (measured %s, target %s)", r.scenario, r.figure, r.result, r.measured, r.target)
 		}
 	}
-	// The median plan (1.2 s) over the median floor (1 s): the 5 s outlier does not count.
+	// The median plan (1.2 s) over the median bare plan (1 s): the 5 s outlier does not count.
 	plan := findRow(t, rows, "A:", "plan: wall time")
 	if plan.measured != "1.20 s" || plan.ratio != "1.20×" {
 		t.Errorf("plan wall time row: measured %q ratio %q, want 1.20 s and 1.20×", plan.measured, plan.ratio)
 	}
-	calls := findRow(t, rows, "A:", "plan -refresh-only: API calls")
+	if bare := findRow(t, rows, "Floor:", "plan: wall time (ratio over Terraform alone)"); bare.ratio != "2.00×" {
+		t.Errorf("bare plan row %+v, want 1 s, 2.00× the 500 ms of terraform_data", bare)
+	}
+	calls := findRow(t, rows, "A:", "plan: API calls")
 	if calls.measured != "stable_token 1 · tags/get 1 · tags/getidlist 200" {
 		t.Errorf("refresh calls measured %q", calls.measured)
 	}
@@ -111,8 +111,8 @@ func TestRows_reportEachMissedTarget(t *testing.T) {
 		spoil            func(*results)
 		scenario, figure string
 	}{
-		{"a second tags/get in a refresh", func(r *results) { r.refresh[1].calls[pathTagsGet] = 2 },
-			"A:", "plan -refresh-only: API calls"},
+		{"a second tags/get in a plan", func(r *results) { r.plan[1].calls[pathTagsGet] = 2 },
+			"A:", "plan: API calls"},
 		{"a token call too many in a plan", func(r *results) { r.plan[0].calls[pathToken] = 1 },
 			"A:", "plan: API calls"},
 		{"a call to another endpoint in a plan", func(r *results) { r.plan[2].calls[pathBatchTagging] = 1 },
@@ -121,8 +121,8 @@ func TestRows_reportEachMissedTarget(t *testing.T) {
 			"A:", "plan: API calls"},
 		{"a plan with changes", func(r *results) { r.plan[1].exitCode = 2 },
 			"A:", "plan: outcome"},
-		{"a refresh that found drift", func(r *results) { r.refresh[0].noChanges = false },
-			"A:", "plan -refresh-only: outcome"},
+		{"a plan of 10,000 members with changes", func(r *results) { r.membersPlan[0].exitCode = 2 },
+			"wechat_tag_members", "plan: outcome"},
 		{"a plan 1.5 times the floor", func(r *results) {
 			for i := range r.plan {
 				r.plan[i].wall = r.plan[i].wall * 3 / 2
@@ -145,16 +145,6 @@ func TestRows_reportEachMissedTarget(t *testing.T) {
 	}
 }
 
-func TestRows_sayWhyTheMembersScenarioDidNotRun(t *testing.T) {
-	r := sampleResults()
-	r.membersApply, r.membersRefresh, r.membersPlan, r.membersTracePlan = nil, nil, nil, nil
-	r.membersNotRun = "the provider has no wechat_tag_members resource"
-	got := findRow(t, r.rows(), "wechat_tag_members", "every figure")
-	if got.result != "not run" || !strings.Contains(got.measured, "no wechat_tag_members resource") {
-		t.Errorf("row %+v, want not run with the reason", got)
-	}
-}
-
 func TestFormatCalls_showsTheRangeWhenRunsDiffer(t *testing.T) {
 	s := series{
 		{calls: map[string]int{pathGetIDList: 200, pathStableToken: 1}},
@@ -167,12 +157,12 @@ func TestFormatCalls_showsTheRangeWhenRunsDiffer(t *testing.T) {
 }
 
 func TestFormatOutcome(t *testing.T) {
-	same := series{{exitCode: 2, noChanges: true}, {exitCode: 2, noChanges: true}}
-	if got, want := formatOutcome(same), "exit 2, “No changes.”, in 2 of 2 runs"; got != want {
+	same := series{{exitCode: 2}, {exitCode: 2}}
+	if got, want := formatOutcome(same), "exit 2 in 2 of 2 runs"; got != want {
 		t.Errorf("formatOutcome = %q, want %q", got, want)
 	}
-	mixed := series{{exitCode: 0, noChanges: true}, {exitCode: 2}}
-	if got, want := formatOutcome(mixed), "by run: exit 0, “No changes.”; exit 2, changes"; got != want {
+	mixed := series{{exitCode: 0}, {exitCode: 2}}
+	if got, want := formatOutcome(mixed), "by run: exit 0; exit 2"; got != want {
 		t.Errorf("formatOutcome = %q, want %q", got, want)
 	}
 }
@@ -202,16 +192,21 @@ func TestMarkdown_isOneTableWithTheMachine(t *testing.T) {
 	}
 }
 
-func TestRows_allowOneReadPerPageAndTheEmptyPage(t *testing.T) {
-	r := sampleResults()
-	r.members = 25000 // three pages, then the empty one
-	r.membersApply[0].calls[pathBatchTagging] = 500
-	r.membersPlan[0].calls[pathUserTagGet] = 4
-	if got := findRow(t, r.rows(), "wechat_tag_members, 25,000", "plan: API calls"); got.result != "met" || got.target != "≤ 4 user/tag/get" {
-		t.Errorf("4 reads of 25,000 members: %+v, want met against ≤ 4", got)
+func TestReadProviderUsage_takesTheLargestPeakAndTheSumOfCPUTimes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "provider-usage")
+	if err := os.WriteFile(path, []byte("101 2048 1000\n102 8192 250000000\n103 4096 5\n"), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	r.membersPlan[0].calls[pathUserTagGet] = 5
-	if got := findRow(t, r.rows(), "wechat_tag_members", "plan: API calls"); got.result != "not met" {
-		t.Errorf("5 reads of 25,000 members: %+v, want not met", got)
+	usage, err := readProviderUsage(path)
+	if want := (providerUsage{peakRSS: 8192, cpu: 250001005, processes: 3}); err != nil || usage != want {
+		t.Errorf("got %+v (%v), want %+v", usage, err, want)
+	}
+	for _, malformed := range []string{"101 2048\n", "101 2048 x\n"} {
+		if err := os.WriteFile(path, []byte(malformed), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := readProviderUsage(path); err == nil {
+			t.Errorf("the line %q was accepted", malformed)
+		}
 	}
 }

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -13,9 +17,7 @@ type measurement struct {
 	// cpu is the user and system time of Terraform and the provider processes.
 	cpu      time.Duration
 	exitCode int
-	// noChanges is whether Terraform printed "No changes.".
-	noChanges bool
-	calls     map[string]int // API calls by path, e.g. "/cgi-bin/tags/get"
+	calls    map[string]int // API calls by path, e.g. "/cgi-bin/tags/get"
 	// provider is what the provider wrapper recorded; zero when it was not used.
 	provider providerUsage
 }
@@ -23,38 +25,29 @@ type measurement struct {
 // series is the same command measured once per run.
 type series []measurement
 
-func (s series) walls() []time.Duration {
-	walls := make([]time.Duration, len(s))
+// medianOf is the median over the runs of what f reads from each.
+func medianOf[T number](s series, f func(measurement) T) T {
+	xs := make([]T, len(s))
 	for i, m := range s {
-		walls[i] = m.wall
+		xs[i] = f(m)
 	}
-	return walls
+	return median(xs)
 }
 
-func (s series) medianWall() time.Duration { return median(s.walls()) }
+func (s series) medianWall() time.Duration {
+	return medianOf(s, func(m measurement) time.Duration { return m.wall })
+}
 
 func (s series) medianCPU() time.Duration {
-	cpus := make([]time.Duration, len(s))
-	for i, m := range s {
-		cpus[i] = m.cpu
-	}
-	return median(cpus)
+	return medianOf(s, func(m measurement) time.Duration { return m.cpu })
 }
 
 func (s series) medianPeakRSS() int64 {
-	peaks := make([]int64, len(s))
-	for i, m := range s {
-		peaks[i] = m.provider.peakRSS
-	}
-	return median(peaks)
+	return medianOf(s, func(m measurement) int64 { return m.provider.peakRSS })
 }
 
 func (s series) medianProviderCPU() time.Duration {
-	cpus := make([]time.Duration, len(s))
-	for i, m := range s {
-		cpus[i] = m.provider.cpu
-	}
-	return median(cpus)
+	return medianOf(s, func(m measurement) time.Duration { return m.provider.cpu })
 }
 
 // endpoints are the paths called in any run, sorted.
@@ -129,16 +122,46 @@ func ratio[T number](a, b T) float64 {
 
 // Endpoint paths the targets name.
 const (
-	pathToken          = "/cgi-bin/token"
-	pathStableToken    = "/cgi-bin/stable_token"
-	pathTagsGet        = "/cgi-bin/tags/get"
-	pathTagsCreate     = "/cgi-bin/tags/create"
-	pathGetIDList      = "/cgi-bin/tags/getidlist"
-	pathUserTagGet     = "/cgi-bin/user/tag/get"
-	pathBatchTagging   = "/cgi-bin/tags/members/batchtagging"
-	pathBatchUntagging = "/cgi-bin/tags/members/batchuntagging"
+	pathToken        = "/cgi-bin/token"
+	pathStableToken  = "/cgi-bin/stable_token"
+	pathTagsGet      = "/cgi-bin/tags/get"
+	pathTagsCreate   = "/cgi-bin/tags/create"
+	pathGetIDList    = "/cgi-bin/tags/getidlist"
+	pathUserTagGet   = "/cgi-bin/user/tag/get"
+	pathBatchTagging = "/cgi-bin/tags/members/batchtagging"
 )
 
-var tokenPaths = []string{pathToken, pathStableToken}
-
 func shortPath(path string) string { return strings.TrimPrefix(path, "/cgi-bin/") }
+
+// providerUsage is what the provider wrappers recorded for one command.
+type providerUsage struct {
+	peakRSS   int64         // the largest peak resident set size of a provider process, in bytes
+	cpu       time.Duration // user and system time of every provider process
+	processes int
+}
+
+// readProviderUsage reads the wrappers' lines: pid, peak RSS in bytes, CPU time in
+// nanoseconds.
+func readProviderUsage(path string) (providerUsage, error) {
+	var usage providerUsage
+	data, err := os.ReadFile(filepath.Clean(path))
+	if err != nil {
+		return usage, err
+	}
+	for line := range strings.Lines(string(data)) {
+		fields := strings.Fields(line)
+		if len(fields) != 3 {
+			return usage, fmt.Errorf("%s: unexpected line %q", path, line)
+		}
+		var values [2]int64
+		for i, field := range fields[1:] {
+			if values[i], err = strconv.ParseInt(field, 10, 64); err != nil {
+				return usage, fmt.Errorf("%s: %w", path, err)
+			}
+		}
+		usage.peakRSS = max(usage.peakRSS, values[0])
+		usage.cpu += time.Duration(values[1])
+		usage.processes++
+	}
+	return usage, nil
+}

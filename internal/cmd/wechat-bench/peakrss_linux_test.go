@@ -1,5 +1,3 @@
-//go:build unix
-
 package main
 
 import (
@@ -12,14 +10,8 @@ import (
 	"testing"
 )
 
-// TestMain lets the test binary act as the provider wrapper, as the bench binary does
-// when dev_overrides starts it under the provider's name.
-func TestMain(m *testing.M) {
-	if isProviderWrapper() {
-		os.Exit(runProviderWrapper())
-	}
-	os.Exit(m.Run())
-}
+// The test binary acts as the provider wrapper as the bench binary does, when
+// dev_overrides starts it under the provider's name: init in peakrss_linux.go.
 
 func TestProviderWrapper_passesStreamsAndExitCodeThroughAndRecordsPeakMemory(t *testing.T) {
 	dir := t.TempDir()
@@ -65,24 +57,5 @@ func TestProviderWrapper_refusesToRunWithoutTheBenchEnvironment(t *testing.T) {
 	out, err := wrapper.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "make bench") {
 		t.Errorf("got %v and %q, want a failure that names make bench", err, out)
-	}
-}
-
-func TestReadProviderUsage_takesTheLargestPeakAndTheSumOfCPUTimes(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "provider-usage")
-	if err := os.WriteFile(path, []byte("101 2048 1000\n102 8192 250000000\n103 4096 5\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	usage, err := readProviderUsage(path)
-	if want := (providerUsage{peakRSS: 8192, cpu: 250001005, processes: 3}); err != nil || usage != want {
-		t.Errorf("got %+v (%v), want %+v", usage, err, want)
-	}
-	for _, malformed := range []string{"101 2048\n", "101 2048 x\n"} {
-		if err := os.WriteFile(path, []byte(malformed), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := readProviderUsage(path); err == nil {
-			t.Errorf("the line %q was accepted", malformed)
-		}
 	}
 }
