@@ -24,8 +24,8 @@ const (
 `
 	outdatedTerraformText = "Terraform v1.5.7\non linux_amd64\n\nYour version of Terraform is out of date! The latest version\n" +
 		"is 1.11.4. You can update by downloading from https://developer.hashicorp.com/terraform/install\n"
-	tofuWarnings = "There are some problems with the CLI configuration:\n╷\n│ Warning: Unable to open CLI configuration file\n│\n" +
-		"│ The CLI configuration file at \"/root/.tofurc\" does not exist.\n╵\n\n"
+	tofuWarnings = "\nWarning: Unable to open CLI configuration file\n\n" +
+		"The CLI configuration file at \"/root/.terraformrc\" does not exist.\n"
 	tofuText = "OpenTofu v1.12.6\non linux_amd64\n"
 	tofuJSON = `{
   "terraform_version": "1.12.6",
