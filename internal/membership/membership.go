@@ -109,9 +109,9 @@ type Outcome[M cmp.Ordered] struct {
 	// Held are the members that carry the key, as far as the last read and the calls that
 	// succeeded since tell.
 	Held []M
-	// Calls counts the Add and Remove calls made, Rereads the reads after ambiguous
-	// failures, Rounds the rounds of calls.
-	Calls, Rereads, Rounds int
+	// Applied counts the members changed by calls that succeeded; Calls the Add and Remove
+	// calls made, Rereads the reads after ambiguous failures, Rounds the rounds of calls.
+	Applied, Calls, Rereads, Rounds int
 }
 
 // Reconcile changes the membership from held, read just before, to what goal asks. It
@@ -181,6 +181,7 @@ func round[M cmp.Ordered](ctx context.Context, cfg Config, store Store[M], held 
 			err := step.call(ctx, batch)
 			if err == nil {
 				inARow = 0
+				out.Applied += len(batch)
 				for _, m := range batch {
 					if step.op == OpAdd {
 						held[m] = struct{}{}
