@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -8,9 +9,41 @@ import (
 	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
 )
 
+// The provider reaches WeChat through these interfaces, as go-tfe's resources reach
+// Terraform Cloud, so that every Read, Create, Update and Delete path can be tested with
+// a fake under plain go test. *wechat.Client implements them.
+
+// tagsAPI is what wechat_tag and the tag data sources ask of WeChat.
+type tagsAPI interface {
+	CreateTag(ctx context.Context, name string) (wechat.Tag, error)
+	RenameTag(ctx context.Context, id int64, name string) error
+	DeleteTag(ctx context.Context, id int64) error
+	// CachedTags is the account's tags as one tags/get of this process read them.
+	CachedTags(ctx context.Context) ([]wechat.Tag, error)
+	// LookupTag finds one tag in that snapshot.
+	LookupTag(ctx context.Context, id int64) (wechat.Tag, bool, error)
+}
+
+// membershipsAPI is what wechat_user_tags and wechat_tag_members ask of WeChat.
+type membershipsAPI interface {
+	FollowerTags(ctx context.Context, openid string) ([]int64, error)
+	TagMembers(ctx context.Context, tagID int64) ([]string, error)
+	TagFollowers(ctx context.Context, tagID int64, openids []string) error
+	UntagFollowers(ctx context.Context, tagID int64, openids []string) error
+}
+
+// wechatAPI is all of it: what the provider's Configure hands every resource.
+type wechatAPI interface {
+	tagsAPI
+	membershipsAPI
+}
+
+var _ wechatAPI = (*wechat.Client)(nil)
+
 // clientFrom takes the client the provider's Configure made. It is nil while Terraform
-// validates a configuration before the provider is configured.
-func clientFrom(providerData any, diags *diag.Diagnostics) *wechat.Client {
+// validates a configuration before the provider is configured; being an interface, it
+// stays nil when assigned to the narrower interfaces above.
+func clientFrom(providerData any, diags *diag.Diagnostics) wechatAPI {
 	if providerData == nil {
 		return nil
 	}
@@ -18,6 +51,7 @@ func clientFrom(providerData any, diags *diag.Diagnostics) *wechat.Client {
 	if !ok {
 		diags.AddError("Unexpected provider data",
 			fmt.Sprintf("Expected *wechat.Client, got %T. This is a bug in the provider; please report it.", providerData))
+		return nil
 	}
 	return client
 }

@@ -7,13 +7,10 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -183,7 +180,7 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	if baseURL == "" {
 		baseURL = wechat.DefaultBaseURL
 	}
-	if err := checkBaseURL(baseURL); err != nil {
+	if err := wechat.ValidateBaseURL(baseURL); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid base_url",
 			fmt.Sprintf("%s. Set base_url (or %s) to an https URL such as %s.", err, EnvBaseURL, wechat.DefaultBaseURL))
 		return
@@ -272,36 +269,6 @@ func checkCredentials(resolved map[string]string) diag.Diagnostics {
 		diags.AddError("Missing WeChat credentials", "The provider has no credentials. "+howTo)
 	}
 	return diags
-}
-
-// checkBaseURL refuses an address that would send the secret or the token in clear text
-// over a network: plain http is only for loopback, where the mock server runs.
-func checkBaseURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("%q is not a URL with a host", raw)
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return fmt.Errorf("%q must not carry a query, a fragment or user info", raw)
-	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if isLoopback(u.Hostname()) {
-			return nil
-		}
-		return fmt.Errorf("%q uses plain http, which would send the AppSecret and access tokens unencrypted; http is allowed only for loopback addresses", raw)
-	}
-	return fmt.Errorf("%q must use https", raw)
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func (p *WechatProvider) Resources(context.Context) []func() resource.Resource {

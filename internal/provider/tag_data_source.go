@@ -2,13 +2,14 @@ package provider
 
 import (
 	"context"
-	"fmt"
+	"math/big"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
 )
@@ -20,7 +21,17 @@ var (
 
 // TagDataSource is wechat_tag: one tag of the account, looked up by id or by name.
 type TagDataSource struct {
-	client *wechat.Client
+	client tagsAPI
+}
+
+// tagLookupModel is wechat_tag: the tagDataSourceModel of wechat_tags, but with an id
+// that users type, so a Number, which reaches the validator that names a bad value and
+// the fix where an Int64 would fail inside the framework.
+type tagLookupModel struct {
+	ID            types.Number `tfsdk:"id"`
+	Name          types.String `tfsdk:"name"`
+	FollowerCount types.Int64  `tfsdk:"follower_count"`
+	System        types.Bool   `tfsdk:"system"`
 }
 
 func NewTagDataSource() datasource.DataSource {
@@ -36,13 +47,13 @@ func (d *TagDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, re
 		MarkdownDescription: "One tag of the WeChat Official Account, looked up by `id` or by `name` (exactly one of them) " +
 			"among the tags `tags/get` lists. A tag that does not exist is an error, naming what was looked up.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.Int64Attribute{
+			"id": schema.NumberAttribute{
 				MarkdownDescription: "The id of the tag to look up, or, when looking up by `name`, the id WeChat gave the tag. " +
 					"System tags 0 (untagged) and 1 (blacklist) are never listed by WeChat, so they are refused at plan time; " +
 					"2 (starred) is found.",
 				Optional:   true,
 				Computed:   true,
-				Validators: []validator.Int64{assignableTagIDValidator{}},
+				Validators: []validator.Number{wholeTagIDValidator{}},
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: "The name of the tag to look up, matched exactly; or, when looking up by `id`, the tag's name.",
@@ -73,36 +84,28 @@ func (d *TagDataSource) Configure(_ context.Context, req datasource.ConfigureReq
 }
 
 func (d *TagDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var config tagDataSourceModel
+	var config tagLookupModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	tags, err := d.client.CachedTags(ctx)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to read the account's tags", err.Error())
+		report(&resp.Diagnostics, subject{failure: "Unable to read the account's tags", about: "tags/get"}, err)
 		return
 	}
-	var (
-		tag   wechat.Tag
-		found bool
-	)
-	if !config.ID.IsNull() {
-		id := config.ID.ValueInt64()
-		if tag, found = tagWhere(tags, func(t wechat.Tag) bool { return t.ID == id }); !found {
-			resp.Diagnostics.AddAttributeError(path.Root("id"), "Tag not found",
-				fmt.Sprintf("The account has no tag with id %d: it may have been deleted outside Terraform. "+
-					"Look the tag up by name, or list every tag with data.wechat_tags.", id))
-			return
-		}
-	} else {
-		name := config.Name.ValueString()
-		if tag, found = tagWhere(tags, func(t wechat.Tag) bool { return t.Name == name }); !found {
-			resp.Diagnostics.AddAttributeError(path.Root("name"), "Tag not found",
-				fmt.Sprintf("The account has no tag named %q. Names are matched exactly, character for character; "+
-					"the tag may have been renamed or deleted outside Terraform. List every tag with data.wechat_tags.", name))
-			return
-		}
+	s := subject{tagID: tagIDOf(config.ID), tagName: config.Name.ValueString(), tagAttr: path.Root("id"), nameAttr: path.Root("name")}
+	match, missing := func(t wechat.Tag) bool { return t.ID == s.tagID }, tagNotFound
+	if config.ID.IsNull() {
+		match, missing = func(t wechat.Tag) bool { return t.Name == s.tagName }, tagNameNotFound
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, tagDataSourceValue(tag))...)
+	tag, found := tagWhere(tags, match)
+	if !found {
+		resp.Diagnostics.Append(diagnose(missing, s, nil))
+		return
+	}
+	value := tagDataSourceValue(tag)
+	resp.Diagnostics.Append(resp.State.Set(ctx, tagLookupModel{
+		ID: types.NumberValue(new(big.Float).SetInt64(tag.ID)), Name: value.Name, FollowerCount: value.FollowerCount, System: value.System,
+	})...)
 }

@@ -7,19 +7,16 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
 )
 
 var _ datasource.DataSourceWithConfigure = &TagMembersDataSource{}
 
 // TagMembersDataSource is wechat_tag_members: the followers that carry one tag.
 type TagMembersDataSource struct {
-	client *wechat.Client
+	client membershipsAPI
 }
 
 func NewTagMembersDataSource() datasource.DataSource {
@@ -74,7 +71,10 @@ func (d *TagMembersDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	tagID := tagIDOf(config.TagID)
 	openids, err := d.client.TagMembers(ctx, tagID)
 	if err != nil {
-		resp.Diagnostics.Append(tagMembersReadError(ctx, d.client, tagID, err))
+		report(&resp.Diagnostics, subject{
+			failure: "Unable to read the followers of the tag", about: fmt.Sprintf("Reading the followers of tag %d failed", tagID),
+			tagID: tagID, tagAttr: path.Root("tag_id"),
+		}, err)
 		return
 	}
 	// WeChat returns followers in its own order, which may change between reads; a
@@ -88,20 +88,4 @@ func (d *TagMembersDataSource) Read(ctx context.Context, req datasource.ReadRequ
 		FollowerCount: types.Int64Value(int64(len(openids))),
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-}
-
-// tagMembersReadError tells a tag that does not exist from other failures: WeChat answers
-// 45159 for both an unknown tag and one created moments ago, so only the tag list, shared
-// with the other tag reads of this process, can say which it is.
-func tagMembersReadError(ctx context.Context, client *wechat.Client, tagID int64, err error) diag.Diagnostic {
-	if wechat.IsInvalidTagID(err) {
-		tags, listErr := client.CachedTags(ctx)
-		if _, found := tagWhere(tags, func(t wechat.Tag) bool { return t.ID == tagID }); listErr == nil && !found {
-			return diag.NewAttributeErrorDiagnostic(path.Root("tag_id"), "Tag not found",
-				fmt.Sprintf("The account has no tag with id %d: it may have been deleted outside Terraform. "+
-					"Use the id of an existing tag, such as wechat_tag.<name>.id; data.wechat_tags lists every tag. (%s)", tagID, err))
-		}
-	}
-	return diag.NewAttributeErrorDiagnostic(path.Root("tag_id"), "Unable to read the followers of the tag",
-		fmt.Sprintf("Reading the followers of tag %d failed: %s", tagID, err))
 }

@@ -2,12 +2,9 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/big"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -22,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/wechat-tf/terraform-provider-wechat/internal/membership"
 	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
 )
 
@@ -43,7 +41,7 @@ var (
 // element, which for 10,000 openids made a single create take over ten minutes, while a
 // list of the same size plans in seconds. See templates/resources/tag_members.md.tmpl.
 type TagMembersResource struct {
-	client *wechat.Client
+	client membershipsAPI
 }
 
 func NewTagMembersResource() resource.Resource {
@@ -116,6 +114,25 @@ func (r *TagMembersResource) Configure(_ context.Context, req resource.Configure
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
+// tagMembersSubject is the subject of a failure about the members of tag tagID.
+func tagMembersSubject(tagID int64) subject {
+	return subject{
+		failure: "Unable to manage the members of a tag", about: fmt.Sprintf("Tag %d", tagID),
+		tagID: tagID, tagAttr: path.Root("tag_id"), openIDAttr: path.Root("openids"),
+	}
+}
+
+// reportChange adds the diagnostics of a change of the tag's members that failed. A batch
+// WeChat refused for some of its followers is looked into, to name them.
+func (r *TagMembersResource) reportChange(ctx context.Context, diags *diag.Diagnostics, tagID int64, out membership.Outcome[string], err error) {
+	err = withProgress(err, out, "openids")
+	if batchErr, ok := refusedForFollowers(err); ok {
+		diags.Append(refusedBatch(ctx, r.client, tagMembersSubject(tagID), batchErr, err)...)
+		return
+	}
+	report(diags, tagMembersSubject(tagID), err)
+}
+
 func (r *TagMembersResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan tagMembersModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -123,26 +140,19 @@ func (r *TagMembersResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	tagID := tagIDOf(plan.TagID)
-	desired := openIDsOf(plan.OpenIDs)
-	current, err := r.client.TagMembers(ctx, tagID)
+	store := tagFollowers{r.client, tagID}
+	held, err := store.Members(ctx)
 	if err != nil {
-		r.addMembersError(ctx, &resp.Diagnostics, tagID, err)
+		report(&resp.Diagnostics, tagMembersSubject(tagID), err)
 		return
-	}
-	wanted := newOpenIDSet(desired)
-	exclusive := plan.Exclusive.ValueBool()
-	target := func(held openIDSet) (add, remove []string) {
-		if exclusive {
-			remove = held.without(wanted)
-		}
-		return held.missing(desired), remove
 	}
 	// Nothing is saved when a change fails midway: Terraform would mark a half-created
 	// resource for replacement, whose destroy takes the tag from the followers tagged so
 	// far, while without state the next apply reads the tag's members anew and makes only
 	// the changes still missing.
-	if _, err := r.converge(ctx, tagID, newOpenIDSet(current), target); err != nil {
-		r.addMembersError(ctx, &resp.Diagnostics, tagID, err)
+	goal := membership.Goal[string]{Desired: openIDsOf(plan.OpenIDs), Exclusive: plan.Exclusive.ValueBool()}
+	if out, err := membership.Reconcile(ctx, tagFollowersConfig, store, goal, held); err != nil {
+		r.reportChange(ctx, &resp.Diagnostics, tagID, out, err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
@@ -159,41 +169,22 @@ func (r *TagMembersResource) Read(ctx context.Context, req resource.ReadRequest,
 	// is adopted.
 	importing := state.OpenIDs.IsNull()
 	tagID := tagIDOf(state.TagID)
-	current, err := r.client.TagMembers(ctx, tagID)
-	if wechat.IsInvalidTagID(err) {
-		gone, listErr := r.tagGone(ctx, tagID)
-		switch {
-		case listErr == nil && gone && importing:
-			resp.Diagnostics.AddAttributeError(path.Root("tag_id"), "Tag not found",
-				fmt.Sprintf("The account has no tag with id %d, so there are no members to import. "+
-					"Import a wechat_tag_members by the id of one of the account's tags (tags/get), or 2 for the starred tag.", tagID))
-			return
-		case listErr == nil && gone:
-			// The tag was deleted outside Terraform, and its memberships went with it. The
-			// framework wants an identity even for a resource that is gone.
-			setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
-			resp.State.RemoveResource(ctx)
-			return
-		}
-	}
-	if err != nil {
-		r.addMembersError(ctx, &resp.Diagnostics, tagID, err)
+	held, err := tagFollowers{r.client, tagID}.Members(ctx)
+	if wechat.IsTagNotFound(err) && !importing {
+		// The tag was deleted outside Terraform, and its memberships went with it. The
+		// framework wants an identity even for a resource that is gone.
+		setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
+		resp.State.RemoveResource(ctx)
 		return
 	}
-
-	members := newOpenIDSet(current)
-	switch {
-	case importing:
-		state.OpenIDs = openIDList(members.sorted(), &resp.Diagnostics)
-	case state.Exclusive.ValueBool():
-		// Members the state knows keep their place, so that only real changes show in
-		// the plan; members given the tag outside Terraform come after them.
-		prior := openIDsOf(state.OpenIDs)
-		known := members.keep(prior)
-		state.OpenIDs = openIDList(append(known, members.without(newOpenIDSet(prior))...), &resp.Diagnostics)
-	default:
-		state.OpenIDs = openIDList(members.keep(openIDsOf(state.OpenIDs)), &resp.Diagnostics)
+	if err != nil {
+		report(&resp.Diagnostics, tagMembersSubject(tagID), err)
+		return
 	}
+	// Members the state knows keep their place, so that only real changes show in the
+	// plan; with exclusive, members given the tag outside Terraform come after them.
+	observed := membership.Observed(openIDsOf(state.OpenIDs), held, importing || state.Exclusive.ValueBool())
+	state.OpenIDs = openIDList(observed, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
 }
@@ -206,39 +197,21 @@ func (r *TagMembersResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 	tagID := tagIDOf(plan.TagID)
-	desired, prior := openIDsOf(plan.OpenIDs), openIDsOf(state.OpenIDs)
-	current, err := r.client.TagMembers(ctx, tagID)
+	store := tagFollowers{r.client, tagID}
+	held, err := store.Members(ctx)
 	if err != nil {
-		r.addMembersError(ctx, &resp.Diagnostics, tagID, err)
+		report(&resp.Diagnostics, tagMembersSubject(tagID), err)
 		return
 	}
-
-	wanted := newOpenIDSet(desired)
-	dropped := newOpenIDSet(prior).without(wanted)
-	exclusive := plan.Exclusive.ValueBool()
-	target := func(held openIDSet) (add, remove []string) {
-		if exclusive {
-			remove = held.without(wanted)
-		} else {
-			remove = held.keep(dropped)
-		}
-		return held.missing(desired), remove
-	}
-	held, err := r.converge(ctx, tagID, newOpenIDSet(current), target)
+	goal := membership.Goal[string]{Desired: openIDsOf(plan.OpenIDs), Prior: openIDsOf(state.OpenIDs), Exclusive: plan.Exclusive.ValueBool()}
+	out, err := membership.Reconcile(ctx, tagFollowersConfig, store, goal, held)
 	if err != nil {
-		r.addMembersError(ctx, &resp.Diagnostics, tagID, err)
+		r.reportChange(ctx, &resp.Diagnostics, tagID, out, err)
 		// Record who now carries the tag among the followers this resource manages, so
 		// that the next plan shows only the changes still missing.
-		managed := held.keep(desired)
-		managed = append(managed, held.keep(prior)...)
-		if exclusive {
-			managed = append(managed, held.without(newOpenIDSet(managed))...)
-		}
-		state.OpenIDs = openIDList(distinct(managed), &resp.Diagnostics)
+		state.OpenIDs = openIDList(membership.Managed(goal, out.Held), &resp.Diagnostics)
 		state.Exclusive = plan.Exclusive
-		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-		setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
-		return
+		plan = state
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
@@ -251,29 +224,29 @@ func (r *TagMembersResource) Delete(ctx context.Context, req resource.DeleteRequ
 		return
 	}
 	tagID := tagIDOf(state.TagID)
-	managed := openIDsOf(state.OpenIDs)
-	current, err := r.client.TagMembers(ctx, tagID)
-	if wechat.IsInvalidTagID(err) {
-		if gone, listErr := r.tagGone(ctx, tagID); listErr == nil && gone {
-			return
-		}
+	store := tagFollowers{r.client, tagID}
+	held, err := store.Members(ctx)
+	if wechat.IsTagNotFound(err) {
+		return
 	}
 	if err != nil {
-		r.addMembersError(ctx, &resp.Diagnostics, tagID, err)
+		report(&resp.Diagnostics, tagMembersSubject(tagID), err)
 		return
 	}
 	// Only the managed followers who still carry the tag: one who unfollowed the account
 	// meanwhile would make batchuntagging fail with 40003. With exclusive, the state lists
 	// every member the refresh before the destroy found, so the tag ends up empty.
-	target := func(held openIDSet) (add, remove []string) { return nil, held.keep(managed) }
-	if held, err := r.converge(ctx, tagID, newOpenIDSet(current), target); err != nil {
-		r.addMembersError(ctx, &resp.Diagnostics, tagID, err)
-		// The resource stays, managing the followers who still carry the tag: the next
-		// destroy untags only those.
-		state.OpenIDs = openIDList(held.keep(managed), &resp.Diagnostics)
-		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-		setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
+	goal := membership.Removal(openIDsOf(state.OpenIDs))
+	out, err := membership.Reconcile(ctx, tagFollowersConfig, store, goal, held)
+	if err == nil || wechat.IsTagNotFound(err) {
+		return
 	}
+	r.reportChange(ctx, &resp.Diagnostics, tagID, out, err)
+	// The resource stays, managing the followers who still carry the tag: the next
+	// destroy untags only those.
+	state.OpenIDs = openIDList(membership.Managed(goal, out.Held), &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
 }
 
 func (r *TagMembersResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -284,7 +257,12 @@ func (r *TagMembersResource) ImportState(ctx context.Context, req resource.Impor
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		importID = identity.TagID.String()
+		if identity.TagID.IsNull() || identity.TagID.IsUnknown() {
+			resp.Diagnostics.AddError("Missing tag id in identity",
+				"Import a wechat_tag_members by identity with the numeric WeChat tag id: identity = { tag_id = 134 }.")
+			return
+		}
+		importID = strconv.FormatInt(identity.TagID.ValueInt64(), 10)
 	}
 	id, err := strconv.ParseInt(importID, 10, 64)
 	switch {
@@ -301,229 +279,6 @@ func (r *TagMembersResource) ImportState(ctx context.Context, req resource.Impor
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tag_id"), types.NumberValue(new(big.Float).SetInt64(id)))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("exclusive"), false)...)
 	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(id)}, &resp.Diagnostics)
-}
-
-// tagGone reports whether tags/get no longer lists the tag: 45159 alone also means "just
-// created, not visible yet", and a tag wrongly believed gone would drop the resource.
-func (r *TagMembersResource) tagGone(ctx context.Context, tagID int64) (bool, error) {
-	tags, err := r.client.ListTags(ctx)
-	if err != nil {
-		return false, err
-	}
-	return !slices.ContainsFunc(tags, func(t wechat.Tag) bool { return t.ID == tagID }), nil
-}
-
-// converge changes the tag's members from held to what target asks of them: the openids
-// to tag and to untag, given the members. It untags first, then tags, in calls of 50
-// openids. When a call's response is lost, the change may or may not have been applied:
-// the members are read again and target asked anew, instead of sending the call again
-// blindly. converge returns the members afterwards, as far as the calls that succeeded
-// tell; it changes held in place.
-func (r *TagMembersResource) converge(ctx context.Context, tagID int64, held openIDSet, target func(held openIDSet) (add, remove []string)) (openIDSet, error) {
-	for rereads := 0; ; rereads++ {
-		add, remove := target(held)
-		err := r.apply(ctx, tagID, held, add, remove)
-		if err == nil || !wechat.IsAmbiguous(err) || rereads == maxRereads {
-			return held, err
-		}
-		members, readErr := r.client.TagMembers(ctx, tagID)
-		if readErr != nil {
-			return held, fmt.Errorf("%w; reading the tag's members again failed too: %w", err, readErr)
-		}
-		held = newOpenIDSet(members)
-	}
-}
-
-// apply makes the calls of one converge round, recording in held the changes of the calls
-// that succeeded.
-func (r *TagMembersResource) apply(ctx context.Context, tagID int64, held openIDSet, add, remove []string) error {
-	if len(remove) > 0 {
-		err := r.client.UntagFollowers(ctx, tagID, remove)
-		applied := appliedOpenIDs(remove, err)
-		for _, openid := range applied {
-			delete(held, openid)
-		}
-		if err != nil {
-			return &memberChangeError{tagging: false, batch: failedBatch(remove, len(applied)), err: err}
-		}
-	}
-	if len(add) > 0 {
-		err := r.client.TagFollowers(ctx, tagID, add)
-		applied := appliedOpenIDs(add, err)
-		for _, openid := range applied {
-			held[openid] = struct{}{}
-		}
-		if err != nil {
-			return &memberChangeError{tagging: true, batch: failedBatch(add, len(applied)), err: err}
-		}
-	}
-	return nil
-}
-
-// appliedOpenIDs are the openids of a batch change whose calls succeeded before err.
-func appliedOpenIDs(openids []string, err error) []string {
-	var batchErr *wechat.BatchError
-	switch {
-	case err == nil:
-		return openids
-	case errors.As(err, &batchErr):
-		return batchErr.Applied
-	}
-	return nil
-}
-
-// failedBatch is the call's worth of openids that failed after the first applied ones.
-func failedBatch(openids []string, applied int) []string {
-	return openids[applied:min(applied+wechat.MaxOpenIDsPerBatch, len(openids))]
-}
-
-// memberChangeError is a batchtagging or batchuntagging call that failed, with the
-// openids it carried, among which WeChat does not say which one it refused.
-type memberChangeError struct {
-	tagging bool
-	batch   []string
-	err     error
-}
-
-func (e *memberChangeError) Error() string { return e.err.Error() }
-func (e *memberChangeError) Unwrap() error { return e.err }
-
-// addMembersError turns a failed call about a tag's members into a diagnostic that names
-// the openid or the tag at fault, and the fix.
-func (r *TagMembersResource) addMembersError(ctx context.Context, diags *diag.Diagnostics, tagID int64, err error) {
-	var changeErr *memberChangeError
-	changing := errors.As(err, &changeErr)
-	switch {
-	case wechat.IsInvalidTagID(err):
-		diags.AddAttributeError(path.Root("tag_id"), "Tag not found",
-			fmt.Sprintf("The account has no tag with id %d. Use the id of a tag of the account, such as wechat_tag.<name>.id, "+
-				"or 2 for the starred tag; a tag deleted outside Terraform must be created again first. (%s)", tagID, err))
-	case changing && (wechat.IsUnknownFollower(err) || wechat.HasCode(err, wechat.CodeUserTagLimitReached)):
-		r.addFollowersError(ctx, diags, tagID, changeErr)
-	default:
-		diags.AddError("Unable to manage the members of a tag", fmt.Sprintf("Tag %d: %s", tagID, err))
-	}
-}
-
-// addFollowersError explains a batch WeChat refused because of some of its followers. The
-// refusal does not say which: each follower of the batch is looked up (at most 50 calls,
-// on this failure only) to name them.
-func (r *TagMembersResource) addFollowersError(ctx context.Context, diags *diag.Diagnostics, tagID int64, changeErr *memberChangeError) {
-	var strangers, foreign, full []string
-	for _, openid := range changeErr.batch {
-		tags, err := r.client.FollowerTags(ctx, openid)
-		switch {
-		case wechat.HasCode(err, wechat.CodeInvalidOpenID):
-			strangers = append(strangers, openid)
-		case wechat.HasCode(err, wechat.CodeOpenIDNotOfApp):
-			foreign = append(foreign, openid)
-		case err == nil && changeErr.tagging && len(tags) >= wechat.MaxTagsPerFollower && !slices.Contains(tags, tagID):
-			full = append(full, openid)
-		}
-	}
-	attribute := path.Root("openids")
-	if len(strangers) > 0 {
-		diags.AddAttributeError(attribute, "Not a follower of this account",
-			fmt.Sprintf("WeChat does not know %s as a follower of this Official Account: the openid is wrong, "+
-				"or the user no longer follows the account. Remove it from openids, or use the openid of a current follower. (%s)",
-				quoteAll(strangers), changeErr))
-	}
-	if len(foreign) > 0 {
-		diags.AddAttributeError(attribute, "Openid of another account",
-			fmt.Sprintf("The openid %s belongs to another AppID than the one the provider is configured with. "+
-				"Openids differ between accounts: use the openid this account received, or remove it from openids. (%s)",
-				quoteAll(foreign), changeErr))
-	}
-	if len(full) > 0 {
-		diags.AddAttributeError(attribute, "Too many tags for one follower",
-			fmt.Sprintf("The follower %s already carries %d tags, the most WeChat allows, so it cannot be given tag %d. "+
-				"Take a tag it no longer needs from it, or remove it from openids. (%s)",
-				quoteAll(full), wechat.MaxTagsPerFollower, tagID, changeErr))
-	}
-	if len(strangers)+len(foreign)+len(full) == 0 {
-		diags.AddAttributeError(attribute, "WeChat refused some followers",
-			fmt.Sprintf("Changing tag %d for the followers %s failed, and looking them up one by one found no culprit "+
-				"(a follower may have followed again, or a tag been taken meanwhile). Run terraform apply again. (%s)",
-				tagID, quoteAll(changeErr.batch), changeErr))
-	}
-}
-
-// quoteAll lists openids for a message, quoted as the configuration writes them.
-func quoteAll(openids []string) string {
-	quoted := make([]string, len(openids))
-	for i, openid := range openids {
-		quoted[i] = strconv.Quote(openid)
-	}
-	return strings.Join(quoted, ", ")
-}
-
-// openIDSet is a set of openids. Every operation on it is linear in the sizes involved;
-// the methods returning slices keep the order of their argument, or sort, so that calls
-// and state come out the same from run to run.
-type openIDSet map[string]struct{}
-
-func newOpenIDSet(openids []string) openIDSet {
-	set := make(openIDSet, len(openids))
-	for _, openid := range openids {
-		set[openid] = struct{}{}
-	}
-	return set
-}
-
-// keep returns the openids of list that the set holds, in list's order.
-func (s openIDSet) keep(list []string) []string {
-	var out []string
-	for _, openid := range list {
-		if _, ok := s[openid]; ok {
-			out = append(out, openid)
-		}
-	}
-	return out
-}
-
-// missing returns the openids of list that the set lacks, in list's order.
-func (s openIDSet) missing(list []string) []string {
-	var out []string
-	for _, openid := range list {
-		if _, ok := s[openid]; !ok {
-			out = append(out, openid)
-		}
-	}
-	return out
-}
-
-// without returns, sorted, the openids of the set that other lacks.
-func (s openIDSet) without(other openIDSet) []string {
-	var out []string
-	for openid := range s {
-		if _, ok := other[openid]; !ok {
-			out = append(out, openid)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-func (s openIDSet) sorted() []string {
-	out := make([]string, 0, len(s))
-	for openid := range s {
-		out = append(out, openid)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// distinct returns list without its repeats, keeping first occurrences in place.
-func distinct(list []string) []string {
-	seen := make(openIDSet, len(list))
-	out := make([]string, 0, len(list))
-	for _, openid := range list {
-		if _, ok := seen[openid]; !ok {
-			seen[openid] = struct{}{}
-			out = append(out, openid)
-		}
-	}
-	return out
 }
 
 // openIDsOf reads the openids of a list attribute; the validators have refused null

@@ -27,7 +27,7 @@ var (
 
 // TagResource is wechat_tag: one user tag of the account.
 type TagResource struct {
-	client *wechat.Client
+	client tagsAPI
 }
 
 func NewTagResource() resource.Resource {
@@ -88,7 +88,7 @@ func (r *TagResource) Create(ctx context.Context, req resource.CreateRequest, re
 	name := plan.Name.ValueString()
 	tag, err := r.client.CreateTag(ctx, name)
 	if err != nil {
-		r.addNameError(ctx, &resp.Diagnostics, "Unable to create the tag", name, 0, err)
+		r.reportWrite(ctx, &resp.Diagnostics, tagSubject("Unable to create the tag", 0, name), err)
 		return
 	}
 	plan.ID = types.Int64Value(tag.ID)
@@ -102,9 +102,9 @@ func (r *TagResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	tag, found, err := r.findTag(ctx, state.ID.ValueInt64())
+	tag, found, err := r.client.LookupTag(ctx, state.ID.ValueInt64())
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to read the tag", err.Error())
+		report(&resp.Diagnostics, tagSubject("Unable to read the tag", state.ID.ValueInt64(), ""), err)
 		return
 	}
 	if !found {
@@ -131,7 +131,7 @@ func (r *TagResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	if !plan.Name.Equal(state.Name) {
 		name := plan.Name.ValueString()
 		if err := r.client.RenameTag(ctx, state.ID.ValueInt64(), name); err != nil {
-			r.addNameError(ctx, &resp.Diagnostics, "Unable to rename the tag", name, state.ID.ValueInt64(), err)
+			r.reportWrite(ctx, &resp.Diagnostics, tagSubject("Unable to rename the tag", state.ID.ValueInt64(), name), err)
 			return
 		}
 	}
@@ -146,22 +146,9 @@ func (r *TagResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		return
 	}
 	id := state.ID.ValueInt64()
-	err := r.client.DeleteTag(ctx, id)
-	if wechat.IsInvalidTagID(err) {
-		// 45159 may also mean "not visible yet", so the tag counts as deleted only when
-		// tags/get no longer lists it.
-		if _, found, listErr := r.findTag(ctx, id); listErr == nil && !found {
-			return
-		}
-	}
-	switch {
-	case err == nil:
-	case wechat.HasCode(err, wechat.CodeTagHasTooManyFans):
-		resp.Diagnostics.AddError("Tag has too many followers to delete",
-			fmt.Sprintf("WeChat refuses to delete tag %d because more than 100,000 followers carry it. "+
-				"Untag its followers first, then destroy again. (%s)", id, err))
-	default:
-		resp.Diagnostics.AddError("Unable to delete the tag", fmt.Sprintf("Deleting tag %d failed: %s", id, err))
+	// A tag already gone is deleted; the client tells that from a tag not visible yet.
+	if err := r.client.DeleteTag(ctx, id); err != nil && !wechat.IsTagNotFound(err) {
+		report(&resp.Diagnostics, tagSubject("Unable to delete the tag", id, ""), err)
 	}
 }
 
@@ -176,14 +163,13 @@ func (r *TagResource) ImportState(ctx context.Context, req resource.ImportStateR
 				"so Terraform cannot manage it. Import a tag created on the account (id 100 or above).", id))
 		return
 	}
-	tag, found, err := r.findTag(ctx, id)
+	tag, found, err := r.client.LookupTag(ctx, id)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to read the tag to import", err.Error())
+		report(&resp.Diagnostics, tagSubject("Unable to read the tag to import", id, ""), err)
 		return
 	}
 	if !found {
-		resp.Diagnostics.AddError("Tag not found",
-			fmt.Sprintf("The account has no tag with id %d. Check the id among the account's tags (tags/get).", id))
+		resp.Diagnostics.Append(diagnose(tagNotFound, tagSubject("", id, ""), nil))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, tagModel{ID: types.Int64Value(tag.ID), Name: types.StringValue(tag.Name)})...)
@@ -213,18 +199,6 @@ func importedTagID(ctx context.Context, req resource.ImportStateRequest, diags *
 		return 0, false
 	}
 	return id, true
-}
-
-// findTag looks the tag up in tags/get, the only read the API offers for a tag, through the
-// cache that lets every read of one command share a single call. Tag writes clear the
-// cache, so a look-up after a write reads the service again.
-func (r *TagResource) findTag(ctx context.Context, id int64) (wechat.Tag, bool, error) {
-	tags, err := r.client.CachedTags(ctx)
-	if err != nil {
-		return wechat.Tag{}, false, err
-	}
-	tag, found := tagWhere(tags, func(t wechat.Tag) bool { return t.ID == id })
-	return tag, found, nil
 }
 
 func tagWhere(tags []wechat.Tag, match func(wechat.Tag) bool) (wechat.Tag, bool) {
@@ -265,52 +239,35 @@ func (r *TagResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	}
 	name := plan.Name.ValueString()
 	if existing, taken := tagWhere(tags, func(t wechat.Tag) bool { return t.Name == name && t.ID != selfID }); taken {
-		resp.Diagnostics.AddAttributeError(path.Root("name"), "Tag name already in use", nameTakenDetail(name, existing.ID))
+		s := tagSubject("", selfID, name)
+		s.existingTagID = existing.ID
+		resp.Diagnostics.Append(diagnose(tagNameTaken, s, nil))
 	}
 }
 
-// nameTakenDetail says which tag has the name, and how to manage it instead.
-func nameTakenDetail(name string, existingID int64) string {
-	return fmt.Sprintf("The account already has a tag named %q, with id %d; WeChat tag names are unique within an account. "+
-		"To manage that tag with Terraform, import it instead of creating it:\n\n"+
-		"  terraform import wechat_tag.<name> %d\n\n"+
-		"or, with Terraform 1.5 or later, an import block:\n\n"+
-		"  import {\n    to = wechat_tag.<name>\n    id = \"%d\"\n  }\n\n"+
-		"If another resource of this configuration manages that tag and gives it up in this apply (a rename or a destroy), "+
-		"apply that change first, or use a moved block when only the resource's address changed. "+
-		"Otherwise choose another name.", name, existingID, existingID, existingID)
+// tagSubject is the subject of a failure about the tag id (0 for one not created yet)
+// named name.
+func tagSubject(failure string, id int64, name string) subject {
+	about := fmt.Sprintf("Tag %d", id)
+	if name != "" {
+		about = fmt.Sprintf("Tag %q", name)
+	}
+	return subject{failure: failure, about: about, tagID: id, tagName: name, nameAttr: path.Root("name")}
 }
 
-// addNameError explains a refused create or rename. WeChat returns one code, 45157, for an
-// illegal name and for a name already in use, so the account's tags tell which it was.
-func (r *TagResource) addNameError(ctx context.Context, diags *diag.Diagnostics, summary, name string, selfID int64, err error) {
-	attr := path.Root("name")
-	switch {
-	case wechat.HasCode(err, wechat.CodeIllegalTagName):
+// reportWrite explains a refused create or rename. WeChat returns one code, 45157, for an
+// illegal name and for a name already in use, so the account's tags, read anew after the
+// failed write, tell which it was.
+func (r *TagResource) reportWrite(ctx context.Context, diags *diag.Diagnostics, s subject, err error) {
+	c := conditionOf(err)
+	switch c {
+	case tagNameRefused:
 		tags, listErr := r.client.CachedTags(ctx)
-		existing, found := tagWhere(tags, func(t wechat.Tag) bool { return t.Name == name && t.ID != selfID })
-		if listErr == nil && found {
-			diags.AddAttributeError(attr, "Tag name already in use", fmt.Sprintf("%s (%s)", nameTakenDetail(name, existing.ID), err))
-			return
+		if existing, found := tagWhere(tags, func(t wechat.Tag) bool { return t.Name == s.tagName && t.ID != s.tagID }); listErr == nil && found {
+			c, s.existingTagID = tagNameTaken, existing.ID
 		}
-		diags.AddAttributeError(attr, "Tag name refused",
-			fmt.Sprintf("WeChat refused the tag name %q as illegal. Use another name. (%s)", name, err))
-	case wechat.HasCode(err, wechat.CodeTagNameTooLong):
-		diags.AddAttributeError(attr, "Tag name too long",
-			fmt.Sprintf("The name %q is %d bytes of UTF-8; WeChat allows at most %d. Shorten the name. (%s)",
-				name, len(name), wechat.MaxTagNameBytes, err))
-	case wechat.HasCode(err, wechat.CodeTagLimitReached):
-		diags.AddError("Tag limit reached",
-			fmt.Sprintf("The account already has 100 tags, the most WeChat allows. "+
-				"Delete tags the account no longer uses, or remove this wechat_tag from the configuration. (%s)", err))
-	case wechat.HasCode(err, wechat.CodeSystemTag):
-		diags.AddError("System tag cannot be changed",
-			fmt.Sprintf("Tag %d is a WeChat system tag, which cannot be renamed. (%s)", selfID, err))
-	case wechat.IsInvalidTagID(err):
-		diags.AddError("Tag not found",
-			fmt.Sprintf("Tag %d no longer exists on the account; it was probably deleted outside Terraform. "+
-				"Run terraform apply again: the refresh will plan to create it anew. (%s)", selfID, err))
-	default:
-		diags.AddError(summary, fmt.Sprintf("Tag %q: %s", name, err))
+	case tagNotFound:
+		c = tagDeletedOutside
 	}
+	diags.Append(diagnose(c, s, err))
 }

@@ -16,7 +16,7 @@ var _ datasource.DataSourceWithConfigure = &TagsDataSource{}
 
 // TagsDataSource is wechat_tags: every tag tags/get lists, system tag 2 included.
 type TagsDataSource struct {
-	client *wechat.Client
+	client tagsAPI
 }
 
 func NewTagsDataSource() datasource.DataSource {
@@ -100,7 +100,7 @@ func (d *TagsDataSource) Read(ctx context.Context, _ datasource.ReadRequest, res
 	// wechat_tag resources and tag data sources makes one tags/get.
 	tags, err := d.client.CachedTags(ctx)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to read the account's tags", err.Error())
+		report(&resp.Diagnostics, subject{failure: "Unable to read the account's tags", about: "tags/get"}, err)
 		return
 	}
 	sorted := slices.SortedFunc(slices.Values(tags), func(a, b wechat.Tag) int { return cmp.Compare(a.ID, b.ID) })

@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/wechat-tf/terraform-provider-wechat/internal/membership"
 	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
 )
 
@@ -34,7 +35,7 @@ var (
 // The account's own servers tag followers too, so by default the resource owns only the
 // tags it lists; with exclusive it owns every tag of the follower.
 type UserTagsResource struct {
-	client *wechat.Client
+	client membershipsAPI
 }
 
 func NewUserTagsResource() resource.Resource {
@@ -105,6 +106,29 @@ func (r *UserTagsResource) Configure(_ context.Context, req resource.ConfigureRe
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
+// subject of a failure about the follower openid.
+func followerSubject(openid string) subject {
+	return subject{
+		failure: "Unable to manage the tags of a follower", about: "Follower " + openid,
+		openids: []string{openid}, openIDAttr: path.Root("openid"), tagAttr: path.Root("tag_ids"),
+	}
+}
+
+// reportChange adds the diagnostic of a change of the follower's tags that failed.
+func reportChange(diags *diag.Diagnostics, openid string, out membership.Outcome[int64], err error) {
+	s := followerSubject(openid)
+	var batchErr *membership.BatchError[int64]
+	if errors.As(err, &batchErr) {
+		s.tagID = batchErr.Batch[0]
+		err = fmt.Errorf("tag %d: %w", s.tagID, err)
+	}
+	var limitErr *membership.LimitError
+	if errors.As(err, &limitErr) {
+		s.followerTags, s.followerTagsAfter = limitErr.Held, limitErr.After
+	}
+	report(diags, s, withProgress(err, out, "tags"))
+}
+
 func (r *UserTagsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan userTagsModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -113,23 +137,18 @@ func (r *UserTagsResource) Create(ctx context.Context, req resource.CreateReques
 		return
 	}
 	openid := plan.OpenID.ValueString()
-	current, err := r.client.FollowerTags(ctx, openid)
+	store := followerTags{r.client, openid}
+	held, err := store.Members(ctx)
 	if err != nil {
-		addFollowerError(&resp.Diagnostics, openid, err)
+		report(&resp.Diagnostics, followerSubject(openid), err)
 		return
-	}
-	exclusive := plan.Exclusive.ValueBool()
-	target := func(held []int64) (add, remove []int64) {
-		if exclusive {
-			remove = difference(held, desired)
-		}
-		return difference(desired, held), remove
 	}
 	// Nothing is saved when a change fails midway: Terraform would mark a half-created
 	// resource for replacement, while without state the next apply reads the follower's
 	// tags anew and makes only the changes still missing.
-	if _, err := r.converge(ctx, openid, current, target); err != nil {
-		addFollowerError(&resp.Diagnostics, openid, err)
+	goal := membership.Goal[int64]{Desired: desired, Exclusive: plan.Exclusive.ValueBool()}
+	if out, err := membership.Reconcile(ctx, followerTagsConfig, store, goal, held); err != nil {
+		reportChange(&resp.Diagnostics, openid, out, err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
@@ -146,24 +165,22 @@ func (r *UserTagsResource) Read(ctx context.Context, req resource.ReadRequest, r
 	// adopted.
 	importing := state.TagIDs.IsNull()
 	openid := state.OpenID.ValueString()
-	current, err := r.client.FollowerTags(ctx, openid)
+	held, err := followerTags{r.client, openid}.Members(ctx)
 	if wechat.IsUnknownFollower(err) && !importing {
-		// The follower unfollowed the account, and its tags went with it. The framework
-		// wants an identity even for a resource that is gone.
+		// The follower unfollowed the account, and its tags went with it. An openid of
+		// another AppID (49003) is no such proof: it means the credentials are another
+		// account's, and is reported below. The framework wants an identity even for a
+		// resource that is gone.
 		setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: state.OpenID}, &resp.Diagnostics)
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	if err != nil {
-		addFollowerError(&resp.Diagnostics, openid, err)
+		report(&resp.Diagnostics, followerSubject(openid), err)
 		return
 	}
-
-	held := current
-	if !importing && !state.Exclusive.ValueBool() {
-		held = intersection(tagIDsOf(ctx, state.TagIDs, &resp.Diagnostics), current)
-	}
-	state.TagIDs = tagIDSet(held, &resp.Diagnostics)
+	prior := tagIDsOf(ctx, state.TagIDs, &resp.Diagnostics)
+	state.TagIDs = tagIDSet(membership.Observed(prior, held, importing || state.Exclusive.ValueBool()), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: state.OpenID}, &resp.Diagnostics)
 }
@@ -172,40 +189,29 @@ func (r *UserTagsResource) Update(ctx context.Context, req resource.UpdateReques
 	var plan, state userTagsModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	desired := tagIDsOf(ctx, plan.TagIDs, &resp.Diagnostics)
-	prior := tagIDsOf(ctx, state.TagIDs, &resp.Diagnostics)
+	goal := membership.Goal[int64]{
+		Desired:   tagIDsOf(ctx, plan.TagIDs, &resp.Diagnostics),
+		Prior:     tagIDsOf(ctx, state.TagIDs, &resp.Diagnostics),
+		Exclusive: plan.Exclusive.ValueBool(),
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	openid := plan.OpenID.ValueString()
-	current, err := r.client.FollowerTags(ctx, openid)
+	store := followerTags{r.client, openid}
+	held, err := store.Members(ctx)
 	if err != nil {
-		addFollowerError(&resp.Diagnostics, openid, err)
+		report(&resp.Diagnostics, followerSubject(openid), err)
 		return
 	}
-
-	exclusive := plan.Exclusive.ValueBool()
-	target := func(held []int64) (add, remove []int64) {
-		remove = intersection(difference(prior, desired), held)
-		if exclusive {
-			remove = difference(held, desired)
-		}
-		return difference(desired, held), remove
-	}
-	held, err := r.converge(ctx, openid, current, target)
+	out, err := membership.Reconcile(ctx, followerTagsConfig, store, goal, held)
 	if err != nil {
-		addFollowerError(&resp.Diagnostics, openid, err)
+		reportChange(&resp.Diagnostics, openid, out, err)
 		// Record what the follower now carries among the tags this resource manages, so
 		// that the next plan shows only the changes still missing.
-		managed := held
-		if !exclusive {
-			managed = intersection(held, union(prior, desired))
-		}
-		state.TagIDs = tagIDSet(managed, &resp.Diagnostics)
+		state.TagIDs = tagIDSet(membership.Managed(goal, out.Held), &resp.Diagnostics)
 		state.Exclusive = plan.Exclusive
-		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-		setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: state.OpenID}, &resp.Diagnostics)
-		return
+		plan = state
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: plan.OpenID}, &resp.Diagnostics)
@@ -214,30 +220,32 @@ func (r *UserTagsResource) Update(ctx context.Context, req resource.UpdateReques
 func (r *UserTagsResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state userTagsModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	managed := tagIDsOf(ctx, state.TagIDs, &resp.Diagnostics)
+	goal := membership.Removal(tagIDsOf(ctx, state.TagIDs, &resp.Diagnostics))
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	openid := state.OpenID.ValueString()
-	current, err := r.client.FollowerTags(ctx, openid)
+	store := followerTags{r.client, openid}
+	held, err := store.Members(ctx)
 	if wechat.IsUnknownFollower(err) {
 		return
 	}
 	if err != nil {
-		addFollowerError(&resp.Diagnostics, openid, err)
+		report(&resp.Diagnostics, followerSubject(openid), err)
 		return
 	}
-	// Only the managed tags the follower still carries: a tag deleted meanwhile would make
-	// batchuntagging fail with 45159.
-	target := func(held []int64) (add, remove []int64) { return nil, intersection(managed, held) }
-	if held, err := r.converge(ctx, openid, current, target); err != nil {
-		addFollowerError(&resp.Diagnostics, openid, err)
-		// The resource stays, managing the tags the follower still carries: the next
-		// destroy removes only those.
-		state.TagIDs = tagIDSet(intersection(managed, held), &resp.Diagnostics)
-		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-		setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: state.OpenID}, &resp.Diagnostics)
+	// Only the managed tags the follower still carries are removed: a tag deleted
+	// meanwhile would make batchuntagging fail.
+	out, err := membership.Reconcile(ctx, followerTagsConfig, store, goal, held)
+	if err == nil || wechat.IsUnknownFollower(err) {
+		return
 	}
+	reportChange(&resp.Diagnostics, openid, out, err)
+	// The resource stays, managing the tags the follower still carries: the next destroy
+	// removes only those.
+	state.TagIDs = tagIDSet(membership.Managed(goal, out.Held), &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: state.OpenID}, &resp.Diagnostics)
 }
 
 func (r *UserTagsResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -258,103 +266,6 @@ func (r *UserTagsResource) ImportState(ctx context.Context, req resource.ImportS
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("openid"), openid)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("exclusive"), false)...)
 	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: types.StringValue(openid)}, &resp.Diagnostics)
-}
-
-// maxRereads bounds how often converge re-reads a follower after lost responses.
-const maxRereads = 5
-
-// converge changes the follower's tags from current to what target asks of them: the
-// tags to add and to remove, given the tags the follower carries. It untags first, so
-// that an exclusive change makes room under the 20-tag limit, then tags, one call per
-// tag. When a call's response is lost, the change may or may not have been applied: the
-// follower's tags are read again and target asked anew, instead of sending the call
-// again blindly. converge returns the tags the follower carries afterwards, as far as
-// the calls that succeeded tell.
-func (r *UserTagsResource) converge(ctx context.Context, openid string, current []int64, target func(held []int64) (add, remove []int64)) ([]int64, error) {
-	held := slices.Sorted(slices.Values(current))
-	for rereads := 0; ; rereads++ {
-		add, remove := target(held)
-		if after := len(union(difference(held, remove), add)); after > wechat.MaxTagsPerFollower {
-			return held, &tagLimitError{openid: openid, current: len(held), after: after}
-		}
-		var err error
-		held, err = r.apply(ctx, openid, held, add, remove)
-		if err == nil || !wechat.IsAmbiguous(err) || rereads == maxRereads {
-			return held, err
-		}
-		reread, readErr := r.client.FollowerTags(ctx, openid)
-		if readErr != nil {
-			return held, fmt.Errorf("%w; reading the follower's tags again failed too: %w", err, readErr)
-		}
-		held = slices.Sorted(slices.Values(reread))
-	}
-}
-
-// apply makes the calls of one converge round and returns the tags held after the calls
-// that succeeded.
-func (r *UserTagsResource) apply(ctx context.Context, openid string, held, add, remove []int64) ([]int64, error) {
-	for _, id := range remove {
-		if err := r.client.UntagFollowers(ctx, id, []string{openid}); err != nil {
-			return held, &tagChangeError{tagID: id, err: err}
-		}
-		held = difference(held, []int64{id})
-	}
-	for _, id := range add {
-		if err := r.client.TagFollowers(ctx, id, []string{openid}); err != nil {
-			return held, &tagChangeError{tagID: id, err: err}
-		}
-		held = union(held, []int64{id})
-	}
-	return held, nil
-}
-
-// tagChangeError names the tag whose tagging or untagging failed.
-type tagChangeError struct {
-	tagID int64
-	err   error
-}
-
-func (e *tagChangeError) Error() string { return fmt.Sprintf("tag %d: %s", e.tagID, e.err) }
-func (e *tagChangeError) Unwrap() error { return e.err }
-
-// tagLimitError is a change refused before any call because the follower would carry more
-// tags than WeChat allows.
-type tagLimitError struct {
-	openid         string
-	current, after int
-}
-
-func (e *tagLimitError) Error() string {
-	return fmt.Sprintf("follower %s carries %d tags and would carry %d after this change, more than the %d WeChat allows",
-		e.openid, e.current, e.after, wechat.MaxTagsPerFollower)
-}
-
-// addFollowerError turns a failed call about one follower into a diagnostic that names the
-// openid or the tag at fault, and the fix.
-func addFollowerError(diags *diag.Diagnostics, openid string, err error) {
-	var changeErr *tagChangeError
-	var limitErr *tagLimitError
-	tagErr := errors.As(err, &changeErr)
-	switch {
-	case errors.As(err, &limitErr) || wechat.HasCode(err, wechat.CodeUserTagLimitReached):
-		diags.AddAttributeError(path.Root("tag_ids"), "Too many tags for one follower",
-			fmt.Sprintf("%s. Tags given to the follower outside Terraform count towards the limit too. "+
-				"List fewer tags, or set exclusive = true to let Terraform remove the tags it does not list.", err))
-	case wechat.HasCode(err, wechat.CodeInvalidOpenID):
-		diags.AddAttributeError(path.Root("openid"), "Not a follower of this account",
-			fmt.Sprintf("WeChat does not know %q as a follower of this Official Account: the openid is wrong, "+
-				"or the user no longer follows the account. Use the openid of a current follower. (%s)", openid, err))
-	case wechat.HasCode(err, wechat.CodeOpenIDNotOfApp):
-		diags.AddAttributeError(path.Root("openid"), "Openid of another account",
-			fmt.Sprintf("The openid %q belongs to another AppID than the one the provider is configured with. "+
-				"Openids differ between accounts: use the openid this account received. (%s)", openid, err))
-	case tagErr && wechat.IsInvalidTagID(err):
-		diags.AddAttributeError(path.Root("tag_ids"), "Tag not found",
-			fmt.Sprintf("The account has no tag with id %d. Use ids of the account's tags, such as wechat_tag.<name>.id; "+
-				"a tag deleted outside Terraform must be created again first. (%s)", changeErr.tagID, err))
-	default:
-		diags.AddError("Unable to manage the tags of a follower", fmt.Sprintf("Follower %s: %s", openid, err))
-	}
 }
 
 func tagIDsOf(ctx context.Context, set types.Set, diags *diag.Diagnostics) []int64 {
@@ -379,33 +290,4 @@ func tagIDSet(ids []int64, diags *diag.Diagnostics) types.Set {
 	set, d := types.SetValue(types.NumberType, elements)
 	diags.Append(d...)
 	return set
-}
-
-// The tag sets here hold at most a few dozen ids, so sorted slices are simpler than maps
-// and give calls in a stable order.
-
-func difference(a, b []int64) []int64 {
-	var out []int64
-	for _, id := range a {
-		if !slices.Contains(b, id) {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
-func intersection(a, b []int64) []int64 {
-	var out []int64
-	for _, id := range a {
-		if slices.Contains(b, id) {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
-func union(a, b []int64) []int64 {
-	out := slices.Concat(a, difference(b, a))
-	slices.Sort(out)
-	return out
 }

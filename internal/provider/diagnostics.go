@@ -1,0 +1,210 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/wechat-tf/terraform-provider-wechat/internal/membership"
+	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
+)
+
+// Every diagnostic the provider makes of a WeChat failure, or of something a read did
+// not find, comes from the table below: a condition, its summary, the attribute it is
+// reported on and a detail that says what to do. A resource says what the failure was
+// about (a subject) and lets conditionOf, or its own explicit look-up, name the condition.
+
+// condition is a failure the provider can explain.
+type condition int
+
+const (
+	unexplained condition = iota
+	tagNotFound
+	tagNameNotFound
+	tagDeletedOutside
+	notAFollower
+	openIDOfAnotherApp
+	followerTagLimit
+	followerTagLimitOfMember
+	followersRefusedUnexplained
+	tagNameTaken
+	tagNameRefused
+	tagNameTooLong
+	accountTagLimit
+	systemTagUnchangeable
+	tagHasTooManyFans
+)
+
+// subject is what a failed call was about, and where the configuration sets it.
+type subject struct {
+	// failure is the summary of an error no row of the table explains, such as "Unable to
+	// manage the tags of a follower"; about names the object, such as "Follower o123".
+	failure, about string
+
+	tagID   int64
+	tagName string
+	// existingTagID is the tag that already has tagName.
+	existingTagID int64
+	// openids are the followers at fault.
+	openids []string
+	// followerTags is how many tags a follower carries now and would carry after a change.
+	followerTags, followerTagsAfter int
+
+	// The attributes that set the tag, the followers and the name; empty where the
+	// resource has none.
+	tagAttr, openIDAttr, nameAttr path.Path
+}
+
+// problem is a row of the table.
+type problem struct {
+	summary string
+	// at picks the attribute of the subject the diagnostic is reported on.
+	at     func(subject) path.Path
+	detail func(subject) string
+}
+
+func onTag(s subject) path.Path       { return s.tagAttr }
+func onOpenIDs(s subject) path.Path   { return s.openIDAttr }
+func onName(s subject) path.Path      { return s.nameAttr }
+func onNothing(subject) path.Path     { return path.Empty() }
+func onTagsOrIDs(s subject) path.Path { return firstOf(s.tagAttr, s.openIDAttr) }
+
+var problems = map[condition]problem{
+	tagNotFound: {"Tag not found", onTag, func(s subject) string {
+		return fmt.Sprintf("The account has no tag with id %d. Use the id of one of the account's tags, such as wechat_tag.<name>.id, "+
+			"or 2 for the starred tag (data.wechat_tags lists them all); a tag deleted outside Terraform must be created again first.", s.tagID)
+	}},
+	tagNameNotFound: {"Tag not found", onName, func(s subject) string {
+		return fmt.Sprintf("The account has no tag named %q. Names are matched exactly, character for character; "+
+			"the tag may have been renamed or deleted outside Terraform. List every tag with data.wechat_tags.", s.tagName)
+	}},
+	tagDeletedOutside: {"Tag deleted outside Terraform", onNothing, func(s subject) string {
+		return fmt.Sprintf("Tag %d no longer exists on the account; it was deleted outside Terraform. "+
+			"Run terraform apply again: its refresh finds the tag gone and plans to create it anew.", s.tagID)
+	}},
+	notAFollower: {"Not a follower of this account", onOpenIDs, func(s subject) string {
+		return fmt.Sprintf("WeChat does not know %s as a follower of this Official Account: the openid is wrong, "+
+			"or the user no longer follows the account. Remove it from the configuration, or use the openid of a current follower.", quoteAll(s.openids))
+	}},
+	openIDOfAnotherApp: {"Openid of another account", onOpenIDs, func(s subject) string {
+		return fmt.Sprintf("The openid %s belongs to another AppID than the one the provider is configured with. "+
+			"Openids differ between accounts: either the provider has the credentials of another account (check app_id, "+
+			"or %s), or the openid was copied from another account; use the openid this account received.", quoteAll(s.openids), EnvAppID)
+	}},
+	followerTagLimit: {"Too many tags for one follower", onTagsOrIDs, func(s subject) string {
+		counts := ""
+		if s.followerTagsAfter > 0 {
+			counts = fmt.Sprintf(" carries %d tags and would carry %d after this change,", s.followerTags, s.followerTagsAfter)
+		}
+		return fmt.Sprintf("The follower %s%s more than the %d WeChat allows. Tags given to the follower outside Terraform count "+
+			"towards the limit too. List fewer tags, or set exclusive = true to let Terraform remove the tags it does not list.",
+			quoteAll(s.openids), counts, wechat.MaxTagsPerFollower)
+	}},
+	followerTagLimitOfMember: {"Too many tags for one follower", onOpenIDs, func(s subject) string {
+		return fmt.Sprintf("The follower %s already carries %d tags, the most WeChat allows, so it cannot be given tag %d. "+
+			"Take a tag it no longer needs from it, or remove it from openids.", quoteAll(s.openids), wechat.MaxTagsPerFollower, s.tagID)
+	}},
+	followersRefusedUnexplained: {"WeChat refused some followers", onOpenIDs, func(s subject) string {
+		return fmt.Sprintf("Changing tag %d for the followers %s failed, and looking them up one by one found no culprit "+
+			"(a follower may have followed again, or a tag been taken meanwhile). Run terraform apply again.", s.tagID, quoteAll(s.openids))
+	}},
+	tagNameTaken: {"Tag name already in use", onName, func(s subject) string {
+		return fmt.Sprintf("The account already has a tag named %q, with id %d; WeChat tag names are unique within an account. "+
+			"To manage that tag with Terraform, import it instead of creating it:\n\n"+
+			"  terraform import wechat_tag.<name> %d\n\n"+
+			"or, with Terraform 1.5 or later, an import block:\n\n"+
+			"  import {\n    to = wechat_tag.<name>\n    id = \"%d\"\n  }\n\n"+
+			"If another resource of this configuration manages that tag and gives it up in this apply (a rename or a destroy), "+
+			"apply that change first, or use a moved block when only the resource's address changed. "+
+			"Otherwise choose another name.", s.tagName, s.existingTagID, s.existingTagID, s.existingTagID)
+	}},
+	tagNameRefused: {"Tag name refused", onName, func(s subject) string {
+		return fmt.Sprintf("WeChat refused the tag name %q as illegal. Use another name.", s.tagName)
+	}},
+	tagNameTooLong: {"Tag name too long", onName, func(s subject) string {
+		return fmt.Sprintf("The name %q is %d bytes of UTF-8, and WeChat allows at most %d bytes. "+
+			"A Chinese character takes 3 bytes, so a name can have at most 10 of them. Shorten the name.",
+			s.tagName, len(s.tagName), wechat.MaxTagNameBytes)
+	}},
+	accountTagLimit: {"Tag limit reached", onNothing, func(subject) string {
+		return "The account already has 100 tags, the most WeChat allows. " +
+			"Delete tags the account no longer uses, or remove this wechat_tag from the configuration."
+	}},
+	systemTagUnchangeable: {"System tag cannot be changed", onNothing, func(s subject) string {
+		return fmt.Sprintf("Tag %d is a WeChat system tag, which cannot be renamed or deleted.", s.tagID)
+	}},
+	tagHasTooManyFans: {"Tag has too many followers to delete", onNothing, func(s subject) string {
+		return fmt.Sprintf("WeChat refuses to delete tag %d because more than 100,000 followers carry it. "+
+			"Untag its followers first, then destroy again.", s.tagID)
+	}},
+}
+
+// conditionOf names the condition of a failed call, as far as the error alone tells.
+func conditionOf(err error) condition {
+	var limitErr *membership.LimitError
+	switch {
+	case wechat.IsTagNotFound(err):
+		return tagNotFound
+	case errors.As(err, &limitErr), wechat.HasCode(err, wechat.CodeUserTagLimitReached):
+		return followerTagLimit
+	case wechat.IsUnknownFollower(err):
+		return notAFollower
+	case wechat.IsOpenIDOfAnotherApp(err):
+		return openIDOfAnotherApp
+	case wechat.HasCode(err, wechat.CodeIllegalTagName):
+		return tagNameRefused
+	case wechat.HasCode(err, wechat.CodeTagNameTooLong):
+		return tagNameTooLong
+	case wechat.HasCode(err, wechat.CodeTagLimitReached):
+		return accountTagLimit
+	case wechat.HasCode(err, wechat.CodeSystemTag):
+		return systemTagUnchangeable
+	case wechat.HasCode(err, wechat.CodeTagHasTooManyFans):
+		return tagHasTooManyFans
+	}
+	return unexplained
+}
+
+// diagnose is the diagnostic of condition c about s; err, when given, is quoted after the
+// fix, for its errcode and rid.
+func diagnose(c condition, s subject, err error) diag.Diagnostic {
+	p, ok := problems[c]
+	if !ok {
+		return diag.NewErrorDiagnostic(s.failure, fmt.Sprintf("%s: %s", s.about, err))
+	}
+	detail := p.detail(s)
+	if err != nil {
+		detail += " (" + err.Error() + ")"
+	}
+	if at := p.at(s); len(at.Steps()) > 0 {
+		return diag.NewAttributeErrorDiagnostic(at, p.summary, detail)
+	}
+	return diag.NewErrorDiagnostic(p.summary, detail)
+}
+
+// report adds the diagnostic of a failed call about s.
+func report(diags *diag.Diagnostics, s subject, err error) {
+	diags.Append(diagnose(conditionOf(err), s, err))
+}
+
+func firstOf(paths ...path.Path) path.Path {
+	for _, p := range paths {
+		if len(p.Steps()) > 0 {
+			return p
+		}
+	}
+	return path.Empty()
+}
+
+// quoteAll lists openids for a message, quoted as the configuration writes them.
+func quoteAll(openids []string) string {
+	quoted := make([]string, len(openids))
+	for i, openid := range openids {
+		quoted[i] = strconv.Quote(openid)
+	}
+	return strings.Join(quoted, ", ")
+}

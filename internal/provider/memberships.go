@@ -1,0 +1,115 @@
+package provider
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/wechat-tf/terraform-provider-wechat/internal/membership"
+	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
+)
+
+// wechat_user_tags and wechat_tag_members are one membership seen from its two sides, and
+// the membership engine reconciles both; these stores are how it reaches WeChat.
+
+// followerTags is the membership of one follower's tags: its members are tag ids, and
+// each change is one batch call for one tag and this follower.
+type followerTags struct {
+	api    membershipsAPI
+	openid string
+}
+
+var followerTagsConfig = membership.Config{
+	BatchSize:   1,
+	Limit:       wechat.MaxTagsPerFollower,
+	IsAmbiguous: wechat.IsAmbiguous,
+}
+
+func (s followerTags) Members(ctx context.Context) ([]int64, error) {
+	return s.api.FollowerTags(ctx, s.openid)
+}
+
+func (s followerTags) Add(ctx context.Context, batch []int64) error {
+	return s.api.TagFollowers(ctx, batch[0], []string{s.openid})
+}
+
+func (s followerTags) Remove(ctx context.Context, batch []int64) error {
+	return s.api.UntagFollowers(ctx, batch[0], []string{s.openid})
+}
+
+// tagFollowers is the membership of one tag: its members are openids, changed in calls
+// of 50.
+type tagFollowers struct {
+	api   membershipsAPI
+	tagID int64
+}
+
+var tagFollowersConfig = membership.Config{
+	BatchSize:   wechat.MaxOpenIDsPerBatch,
+	IsAmbiguous: wechat.IsAmbiguous,
+}
+
+func (s tagFollowers) Members(ctx context.Context) ([]string, error) {
+	return s.api.TagMembers(ctx, s.tagID)
+}
+
+func (s tagFollowers) Add(ctx context.Context, batch []string) error {
+	return s.api.TagFollowers(ctx, s.tagID, batch)
+}
+
+func (s tagFollowers) Remove(ctx context.Context, batch []string) error {
+	return s.api.UntagFollowers(ctx, s.tagID, batch)
+}
+
+// withProgress adds to a failed change how much of it was applied, which the state
+// records.
+func withProgress[M cmp.Ordered](err error, out membership.Outcome[M], unit string) error {
+	if out.Applied == 0 {
+		return err
+	}
+	return fmt.Errorf("%w (after %d %s were changed)", err, out.Applied, unit)
+}
+
+// refusedBatch explains a batch of followers WeChat refused for some of them, without
+// saying which: it looks each follower up, one tags/getidlist call each (at most 50, on
+// this failure only), and reports them by condition.
+func refusedBatch(ctx context.Context, api membershipsAPI, s subject, batchErr *membership.BatchError[string], err error) diag.Diagnostics {
+	var diags diag.Diagnostics
+	culprits := map[condition][]string{}
+	for _, openid := range batchErr.Batch {
+		tags, lookupErr := api.FollowerTags(ctx, openid)
+		switch {
+		case wechat.IsUnknownFollower(lookupErr):
+			culprits[notAFollower] = append(culprits[notAFollower], openid)
+		case wechat.IsOpenIDOfAnotherApp(lookupErr):
+			culprits[openIDOfAnotherApp] = append(culprits[openIDOfAnotherApp], openid)
+		case lookupErr == nil && batchErr.Op == membership.OpAdd && len(tags) >= wechat.MaxTagsPerFollower && !slices.Contains(tags, s.tagID):
+			culprits[followerTagLimitOfMember] = append(culprits[followerTagLimitOfMember], openid)
+		}
+	}
+	for _, c := range []condition{notAFollower, openIDOfAnotherApp, followerTagLimitOfMember} {
+		if openids := culprits[c]; len(openids) > 0 {
+			s.openids = openids
+			diags.Append(diagnose(c, s, err))
+		}
+	}
+	if !diags.HasError() {
+		s.openids = batchErr.Batch
+		diags.Append(diagnose(followersRefusedUnexplained, s, err))
+	}
+	return diags
+}
+
+// refusedForFollowers reports whether WeChat refused a batch because of some of its
+// followers, rather than the tag or the service.
+func refusedForFollowers(err error) (*membership.BatchError[string], bool) {
+	var batchErr *membership.BatchError[string]
+	if !errors.As(err, &batchErr) {
+		return nil, false
+	}
+	return batchErr, wechat.IsUnknownFollower(err) || wechat.IsOpenIDOfAnotherApp(err) || wechat.HasCode(err, wechat.CodeUserTagLimitReached)
+}
