@@ -123,6 +123,8 @@ type apiRequest struct {
 	// resendable says that sending the request again after its response was lost has the
 	// same effect as sending it once.
 	resendable bool
+	// beforeSend, when set, is called before each attempt is sent.
+	beforeSend func()
 	// tagID is the tag the request names, or 0: a tag created moments ago may be refused
 	// as unknown (45159), and is given a few retries before that is believed.
 	tagID int64
@@ -251,6 +253,9 @@ func (c *rawClient) do(ctx context.Context, req apiRequest, tokens TokenSource, 
 	refreshed, freshTagRetriesLeft := false, freshTagRetries
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
+		if req.beforeSend != nil {
+			req.beforeSend()
+		}
 		err := c.roundTrip(ctx, req, token)
 		call := CallInfo{Endpoint: req.endpoint, Attempt: attempt, Duration: time.Since(start), Err: err}
 		if err == nil {

@@ -176,3 +176,36 @@ func TestClient_aTagGoneBetweenBatchesIsABatchErrorThatProvesItGone(t *testing.T
 		t.Errorf("the BatchError %q should prove the tag gone and say what was applied", err)
 	}
 }
+
+// A delete whose first attempt was applied and then answered HTTP 502 is resent, and
+// the resend is answered 45159. A tags/get that another caller made while the first
+// attempt was in flight still lists the tag: it must not judge the resend's answer,
+// which only a tags/get started after the resend was sent may do.
+func TestClient_aLostDeleteIsJudgedByATagsGetStartedAfterTheResend(t *testing.T) {
+	var deleted atomic.Bool
+	var client *wechat.Client
+	client, _ = newStubWith(t, wechat.Config{Retry: wechat.RetryPolicy{MaxRetries: 2}}, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/cgi-bin/tags/delete":
+			if deleted.Load() {
+				replyWith(http.StatusOK, `{"errcode":45159,"errmsg":"invalid tag id rid: 6583a2b1-1c0b0b21-4f3c3d4e"}`)(w, r)
+				return
+			}
+			// Another reader fills the cache while the tag still exists.
+			if _, err := client.CachedTags(context.WithoutCancel(r.Context())); err != nil {
+				t.Errorf("CachedTags: %v", err)
+			}
+			deleted.Store(true)
+			replyWith(http.StatusBadGateway, `<html>bad gateway</html>`)(w, r)
+		case pathList:
+			if deleted.Load() {
+				replyWith(http.StatusOK, `{"tags":[{"id":2,"name":"星标组","count":0}]}`)(w, r)
+				return
+			}
+			replyWith(http.StatusOK, `{"tags":[{"id":2,"name":"星标组","count":0},{"id":134,"name":"广东","count":0}]}`)(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	requireTagNotFound(t, client.DeleteTag(t.Context(), 134), "tags/delete", 134)
+}

@@ -175,9 +175,9 @@ func (c *Client) RenameTag(ctx context.Context, id int64, name string) error {
 	request := struct {
 		Tag tagRef `json:"tag"`
 	}{Tag: tagRef{ID: id, Name: name}}
-	since := c.tags.readsStarted()
+	var since uint64
 	// Renaming a tag to the name it already has succeeds, so a lost rename is resent.
-	err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/update", body: request, resendable: true, tagID: id})
+	err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/update", body: request, resendable: true, tagID: id, beforeSend: c.markTagReads(&since)})
 	c.tags.settle(err, func(tags []Tag) []Tag {
 		if i, ok := tagIndex(tags, id); ok {
 			tags[i].Name = name
@@ -193,10 +193,10 @@ func (c *Client) DeleteTag(ctx context.Context, id int64) error {
 	request := struct {
 		Tag tagRef `json:"tag"`
 	}{Tag: tagRef{ID: id}}
-	since := c.tags.readsStarted()
+	var since uint64
 	// A lost delete is resent: if the first one was applied, the second fails with 45159,
 	// which tags/get then confirms.
-	err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/delete", body: request, resendable: true, tagID: id})
+	err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/delete", body: request, resendable: true, tagID: id, beforeSend: c.markTagReads(&since)})
 	c.tags.settle(err, func(tags []Tag) []Tag {
 		if i, ok := tagIndex(tags, id); ok {
 			tags = slices.Delete(tags, i, i+1)
@@ -206,8 +206,17 @@ func (c *Client) DeleteTag(ctx context.Context, id int64) error {
 	return c.confirmInvalidTagID(ctx, id, since, err)
 }
 
-// confirmInvalidTagID judges err, the answer of a call naming tag id sent after the tag
-// cache had started since reads. The service answers 45159 both for a tag that is gone
+// markTagReads records in since, before each attempt of a call is sent, how many tags/get
+// calls had started: only one started after the attempt that was answered 45159 may
+// judge that answer. A mark taken before the first attempt is too early: a tags/get
+// started between the first attempt and a resend may predate what the first attempt did,
+// such as a delete whose response was lost.
+func (c *Client) markTagReads(since *uint64) func() {
+	return func() { *since = c.tags.readsStarted() }
+}
+
+// confirmInvalidTagID judges err, the answer of a call naming tag id whose last attempt
+// was sent after the tag cache had started since reads. The service answers 45159 both for a tag that is gone
 // and, briefly, for one just created, so a 45159 that outlived the retries given to the
 // tags this client created is checked against a tags/get sent after the call: a tag it
 // does not list is gone, and the error says so (IsTagNotFound); a tag it lists is not,
@@ -288,10 +297,9 @@ func (c *Client) sendBatches(ctx context.Context, endpoint string, tagID int64, 
 			OpenIDList []string `json:"openid_list"`
 			TagID      int64    `json:"tagid"`
 		}{OpenIDList: batch, TagID: tagID}
-		since = c.tags.readsStarted()
 		// Not resent after a lost response: the caller re-reads the membership and sends
 		// what is still missing.
-		err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: endpoint, body: request, tagID: tagID})
+		err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: endpoint, body: request, tagID: tagID, beforeSend: c.markTagReads(&since)})
 		if err != nil {
 			return start, since, err
 		}
@@ -337,8 +345,8 @@ func (c *Client) TagMembers(ctx context.Context, tagID int64) ([]string, error) 
 			} `json:"data"`
 			NextOpenID string `json:"next_openid"`
 		}
-		since := c.tags.readsStarted()
-		err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "user/tag/get", body: request, response: &page, resendable: true, tagID: tagID})
+		var since uint64
+		err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "user/tag/get", body: request, response: &page, resendable: true, tagID: tagID, beforeSend: c.markTagReads(&since)})
 		if err != nil {
 			return nil, c.confirmInvalidTagID(ctx, tagID, since, err)
 		}
