@@ -148,7 +148,7 @@ func TestDiff(t *testing.T) {
 func TestReconcileBatchesRemovesFirst(t *testing.T) {
 	store := newFakeStore("x", "y", "keep")
 	goal := Goal[string]{Desired: append([]string{"keep"}, names("n", 5)...), Exclusive: true}
-	out, err := Reconcile(context.Background(), Config{BatchSize: 2}, store, goal, []string{"x", "y", "keep"})
+	out, err := Reconcile(t.Context(), Config{BatchSize: 2}, store, goal, []string{"x", "y", "keep"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestReconcileLimit(t *testing.T) {
 	held := names("t", 19)
 	t.Run("refused before any call", func(t *testing.T) {
 		store := newFakeStore(held...)
-		out, err := Reconcile(context.Background(), Config{Limit: 20}, store, Goal[string]{Desired: []string{"a", "b"}}, held)
+		out, err := Reconcile(t.Context(), Config{Limit: 20}, store, Goal[string]{Desired: []string{"a", "b"}}, held)
 		var limitErr *LimitError
 		if !errors.As(err, &limitErr) || limitErr.Held != 19 || limitErr.After != 21 || limitErr.Limit != 20 {
 			t.Fatalf("err = %v, want a LimitError 19 → 21 of 20", err)
@@ -180,7 +180,7 @@ func TestReconcileLimit(t *testing.T) {
 	t.Run("exclusive makes room first", func(t *testing.T) {
 		store := newFakeStore(held...)
 		desired := append(slices.Clone(held[:18]), "a", "b")
-		if _, err := Reconcile(context.Background(), Config{Limit: 20}, store, Goal[string]{Desired: desired, Exclusive: true}, held); err != nil {
+		if _, err := Reconcile(t.Context(), Config{Limit: 20}, store, Goal[string]{Desired: desired, Exclusive: true}, held); err != nil {
 			t.Fatal(err)
 		}
 		if store.callOrder[0] != "remove[t018]" || len(store.members) != 20 {
@@ -199,7 +199,7 @@ func TestReconcileFailureAtEachBatch(t *testing.T) {
 			store := newFakeStore(remove...)
 			store.faults[position] = refused
 			goal := Goal[string]{Desired: add, Prior: remove}
-			out, err := Reconcile(context.Background(), Config{BatchSize: 2, IsAmbiguous: isAmbiguous}, store, goal, remove)
+			out, err := Reconcile(t.Context(), Config{BatchSize: 2, IsAmbiguous: isAmbiguous}, store, goal, remove)
 			var batchErr *BatchError[string]
 			if !errors.As(err, &batchErr) || !errors.Is(err, errRefused) {
 				t.Fatalf("err = %v, want a BatchError of the refusal", err)
@@ -243,7 +243,7 @@ func TestReconcileLostResponseAtEachBatch(t *testing.T) {
 				store := newFakeStore(slices.Concat(remove, []string{"other"})...)
 				store.faults[position] = kind.fault
 				goal := Goal[string]{Desired: names("a", 6), Prior: remove}
-				out, err := Reconcile(context.Background(), Config{BatchSize: 2, IsAmbiguous: isAmbiguous}, store, goal, store.sorted())
+				out, err := Reconcile(t.Context(), Config{BatchSize: 2, IsAmbiguous: isAmbiguous}, store, goal, store.sorted())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -265,7 +265,7 @@ func TestReconcileGivesUpOnlyWithoutProgress(t *testing.T) {
 		for i := 1; i <= 1000; i++ {
 			store.faults[i] = dropped
 		}
-		out, err := Reconcile(context.Background(), Config{BatchSize: 2, IsAmbiguous: isAmbiguous}, store, Goal[string]{Desired: names("a", 100)}, nil)
+		out, err := Reconcile(t.Context(), Config{BatchSize: 2, IsAmbiguous: isAmbiguous}, store, Goal[string]{Desired: names("a", 100)}, nil)
 		var stalled *StalledError[string]
 		if !errors.As(err, &stalled) || stalled.Rounds != DefaultMaxRoundsWithoutProgress || !errors.Is(err, errNoReply) {
 			t.Fatalf("err = %v, want a StalledError after %d rounds", err, DefaultMaxRoundsWithoutProgress)
@@ -281,7 +281,7 @@ func TestReconcileGivesUpOnlyWithoutProgress(t *testing.T) {
 			store.faults[i] = dropped
 		}
 		cfg := Config{BatchSize: 1, IsAmbiguous: isAmbiguous, MaxRoundsWithoutProgress: 2}
-		out, err := Reconcile(context.Background(), cfg, store, Goal[string]{Desired: names("a", 16)}, nil)
+		out, err := Reconcile(t.Context(), cfg, store, Goal[string]{Desired: names("a", 16)}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -295,7 +295,7 @@ func TestReconcileRereadFails(t *testing.T) {
 	store := newFakeStore()
 	store.faults[2] = lost
 	store.readErr = errors.New("busy")
-	out, err := Reconcile(context.Background(), Config{IsAmbiguous: isAmbiguous}, store, Goal[string]{Desired: []string{"a", "b", "c"}}, nil)
+	out, err := Reconcile(t.Context(), Config{IsAmbiguous: isAmbiguous}, store, Goal[string]{Desired: []string{"a", "b", "c"}}, nil)
 	if !errors.Is(err, errNoReply) || !errors.Is(err, store.readErr) {
 		t.Fatalf("err = %v, want both the lost call and the failed read", err)
 	}
@@ -306,7 +306,7 @@ func TestReconcileRereadFails(t *testing.T) {
 }
 
 func TestReconcileCancelled(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	store := newFakeStore()
 	store.faults[1] = dropped
 	cancel()
@@ -329,7 +329,7 @@ func TestReconcileConvergesUnderFaults(t *testing.T) {
 			store := newFakeStore(held...)
 			store.rng = rng
 			goal := Goal[string]{Desired: desired, Prior: prior, Exclusive: exclusive}
-			out, err := Reconcile(context.Background(), Config{BatchSize: 7, IsAmbiguous: isAmbiguous}, store, goal, held)
+			out, err := Reconcile(t.Context(), Config{BatchSize: 7, IsAmbiguous: isAmbiguous}, store, goal, held)
 			if err != nil {
 				t.Fatalf("seed %d: %v", seed, err)
 			}

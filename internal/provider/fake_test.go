@@ -265,17 +265,17 @@ var _ wechatAPI = (*fakeWechat)(nil)
 func resourceSchemaOf(t *testing.T, r resource.Resource) tfsdk.State {
 	t.Helper()
 	var resp resource.SchemaResponse
-	r.Schema(context.Background(), resource.SchemaRequest{}, &resp)
+	r.Schema(t.Context(), resource.SchemaRequest{}, &resp)
 	if resp.Diagnostics.HasError() {
 		t.Fatalf("schema: %v", resp.Diagnostics)
 	}
-	return tfsdk.State{Schema: resp.Schema, Raw: tftypes.NewValue(resp.Schema.Type().TerraformType(context.Background()), nil)}
+	return tfsdk.State{Schema: resp.Schema, Raw: tftypes.NewValue(resp.Schema.Type().TerraformType(t.Context()), nil)}
 }
 
 func stateOf(t *testing.T, r resource.Resource, model any) tfsdk.State {
 	t.Helper()
 	state := resourceSchemaOf(t, r)
-	if diags := state.Set(context.Background(), model); diags.HasError() {
+	if diags := state.Set(t.Context(), model); diags.HasError() {
 		t.Fatalf("state: %v", diags)
 	}
 	return state
@@ -284,13 +284,13 @@ func stateOf(t *testing.T, r resource.Resource, model any) tfsdk.State {
 func planOf(t *testing.T, r resource.Resource, model any) tfsdk.Plan {
 	t.Helper()
 	state := stateOf(t, r, model)
-	return tfsdk.Plan{Schema: state.Schema, Raw: state.Raw}
+	return tfsdk.Plan(state)
 }
 
 func create(t *testing.T, r resource.Resource, plan any) resource.CreateResponse {
 	t.Helper()
 	resp := resource.CreateResponse{State: resourceSchemaOf(t, r)}
-	r.Create(context.Background(), resource.CreateRequest{Plan: planOf(t, r, plan)}, &resp)
+	r.Create(t.Context(), resource.CreateRequest{Plan: planOf(t, r, plan)}, &resp)
 	return resp
 }
 
@@ -298,14 +298,14 @@ func read(t *testing.T, r resource.Resource, state any) resource.ReadResponse {
 	t.Helper()
 	s := stateOf(t, r, state)
 	resp := resource.ReadResponse{State: s}
-	r.Read(context.Background(), resource.ReadRequest{State: s}, &resp)
+	r.Read(t.Context(), resource.ReadRequest{State: s}, &resp)
 	return resp
 }
 
 func update(t *testing.T, r resource.Resource, state, plan any) resource.UpdateResponse {
 	t.Helper()
 	resp := resource.UpdateResponse{State: resourceSchemaOf(t, r)}
-	r.Update(context.Background(), resource.UpdateRequest{State: stateOf(t, r, state), Plan: planOf(t, r, plan)}, &resp)
+	r.Update(t.Context(), resource.UpdateRequest{State: stateOf(t, r, state), Plan: planOf(t, r, plan)}, &resp)
 	return resp
 }
 
@@ -315,7 +315,7 @@ func destroy(t *testing.T, r resource.Resource, state any) resource.DeleteRespon
 	t.Helper()
 	s := stateOf(t, r, state)
 	resp := resource.DeleteResponse{State: s}
-	r.Delete(context.Background(), resource.DeleteRequest{State: s}, &resp)
+	r.Delete(t.Context(), resource.DeleteRequest{State: s}, &resp)
 	return resp
 }
 

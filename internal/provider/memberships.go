@@ -65,6 +65,18 @@ func (s tagFollowers) Remove(ctx context.Context, batch []string) error {
 	return s.api.UntagFollowers(ctx, s.tagID, batch)
 }
 
+// converge reads the membership of store and moves it toward goal. When that first read
+// fails, nothing is changed and readErr says why: the caller keeps the state it had.
+// Otherwise err is what membership.Reconcile returned.
+func converge[M cmp.Ordered](ctx context.Context, cfg membership.Config, store membership.Store[M], goal membership.Goal[M]) (out membership.Outcome[M], readErr, err error) {
+	held, readErr := store.Members(ctx)
+	if readErr != nil {
+		return out, readErr, nil
+	}
+	out, err = membership.Reconcile(ctx, cfg, store, goal, held)
+	return out, nil, err
+}
+
 // withProgress adds to a failed change how much of it was applied, which the state
 // records.
 func withProgress[M cmp.Ordered](err error, out membership.Outcome[M], unit string) error {

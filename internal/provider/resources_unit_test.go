@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"math/big"
 	"slices"
@@ -32,10 +31,10 @@ func userTags(openid string, exclusive bool, tagIDs ...int64) userTagsModel {
 func tagIDsIn(t *testing.T, state tfsdk.State) []int64 {
 	t.Helper()
 	var model userTagsModel
-	if diags := state.Get(context.Background(), &model); diags.HasError() {
+	if diags := state.Get(t.Context(), &model); diags.HasError() {
 		t.Fatal(diags)
 	}
-	return tagIDsOf(context.Background(), model.TagIDs, nil)
+	return tagIDsOf(t.Context(), model.TagIDs, nil)
 }
 
 func TestUserTagsRead(t *testing.T) {
@@ -181,7 +180,7 @@ func tagMembers(tagID int64, exclusive bool, openids ...string) tagMembersModel 
 func openIDsIn(t *testing.T, state tfsdk.State) []string {
 	t.Helper()
 	var model tagMembersModel
-	if diags := state.Get(context.Background(), &model); diags.HasError() {
+	if diags := state.Get(t.Context(), &model); diags.HasError() {
 		t.Fatal(diags)
 	}
 	return openIDsOf(model.OpenIDs)
@@ -315,14 +314,14 @@ func TestTagMembersDelete(t *testing.T) {
 func TestTagMembersImportByNullIdentity(t *testing.T) {
 	r := &TagMembersResource{}
 	var identitySchema resource.IdentitySchemaResponse
-	r.IdentitySchema(context.Background(), resource.IdentitySchemaRequest{}, &identitySchema)
+	r.IdentitySchema(t.Context(), resource.IdentitySchemaRequest{}, &identitySchema)
 	identity := &tfsdk.ResourceIdentity{
 		Schema: identitySchema.IdentitySchema,
-		Raw: tftypes.NewValue(identitySchema.IdentitySchema.Type().TerraformType(context.Background()),
+		Raw: tftypes.NewValue(identitySchema.IdentitySchema.Type().TerraformType(t.Context()),
 			map[string]tftypes.Value{"tag_id": tftypes.NewValue(tftypes.Number, nil)}),
 	}
 	resp := resource.ImportStateResponse{State: resourceSchemaOf(t, r), Identity: identity}
-	r.ImportState(context.Background(), resource.ImportStateRequest{Identity: identity}, &resp)
+	r.ImportState(t.Context(), resource.ImportStateRequest{Identity: identity}, &resp)
 	expectDiagnostic(t, resp.Diagnostics, "Missing tag id in identity", "identity = { tag_id = 134 }")
 }
 

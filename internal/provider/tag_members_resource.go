@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/big"
@@ -33,8 +34,8 @@ var (
 //
 // It is wechat_user_tags seen from the tag's side, for tags with many members: by default
 // it owns only the followers it lists, with exclusive the whole membership. Tags can have
-// tens of thousands of members, so nothing here is quadratic in their number: sets are
-// maps, and only the difference is sent, 50 openids a call.
+// tens of thousands of members: the membership engine sends only the difference, 50
+// openids a call, and nothing it does is quadratic in their number.
 //
 // openids is a list with the meaning of a set, not a set: terraform-plugin-framework
 // (v1.19) and Terraform itself compare sets element by element against every other
@@ -140,19 +141,14 @@ func (r *TagMembersResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	tagID := tagIDOf(plan.TagID)
-	store := tagFollowers{r.client, tagID}
-	held, err := store.Members(ctx)
-	if err != nil {
-		report(&resp.Diagnostics, tagMembersSubject(tagID), err)
-		return
-	}
+	goal := membership.Goal[string]{Desired: openIDsOf(plan.OpenIDs), Exclusive: plan.Exclusive.ValueBool()}
+	out, readErr, err := converge(ctx, tagFollowersConfig, tagFollowers{r.client, tagID}, goal)
 	// Nothing is saved when a change fails midway: Terraform would mark a half-created
 	// resource for replacement, whose destroy takes the tag from the followers tagged so
 	// far, while without state the next apply reads the tag's members anew and makes only
 	// the changes still missing.
-	goal := membership.Goal[string]{Desired: openIDsOf(plan.OpenIDs), Exclusive: plan.Exclusive.ValueBool()}
-	if out, err := membership.Reconcile(ctx, tagFollowersConfig, store, goal, held); err != nil {
-		r.reportChange(ctx, &resp.Diagnostics, tagID, out, err)
+	if readErr != nil || err != nil {
+		r.reportChange(ctx, &resp.Diagnostics, tagID, out, cmp.Or(readErr, err))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
@@ -197,14 +193,12 @@ func (r *TagMembersResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 	tagID := tagIDOf(plan.TagID)
-	store := tagFollowers{r.client, tagID}
-	held, err := store.Members(ctx)
-	if err != nil {
-		report(&resp.Diagnostics, tagMembersSubject(tagID), err)
+	goal := membership.Goal[string]{Desired: openIDsOf(plan.OpenIDs), Prior: openIDsOf(state.OpenIDs), Exclusive: plan.Exclusive.ValueBool()}
+	out, readErr, err := converge(ctx, tagFollowersConfig, tagFollowers{r.client, tagID}, goal)
+	if readErr != nil {
+		report(&resp.Diagnostics, tagMembersSubject(tagID), readErr)
 		return
 	}
-	goal := membership.Goal[string]{Desired: openIDsOf(plan.OpenIDs), Prior: openIDsOf(state.OpenIDs), Exclusive: plan.Exclusive.ValueBool()}
-	out, err := membership.Reconcile(ctx, tagFollowersConfig, store, goal, held)
 	if err != nil {
 		r.reportChange(ctx, &resp.Diagnostics, tagID, out, err)
 		// Record who now carries the tag among the followers this resource manages, so
@@ -224,21 +218,17 @@ func (r *TagMembersResource) Delete(ctx context.Context, req resource.DeleteRequ
 		return
 	}
 	tagID := tagIDOf(state.TagID)
-	store := tagFollowers{r.client, tagID}
-	held, err := store.Members(ctx)
-	if wechat.IsTagNotFound(err) {
-		return
-	}
-	if err != nil {
-		report(&resp.Diagnostics, tagMembersSubject(tagID), err)
-		return
-	}
 	// Only the managed followers who still carry the tag: one who unfollowed the account
 	// meanwhile would make batchuntagging fail with 40003. With exclusive, the state lists
-	// every member the refresh before the destroy found, so the tag ends up empty.
+	// every member the refresh before the destroy found, so the tag ends up empty. A tag
+	// proved gone has no members left.
 	goal := membership.Removal(openIDsOf(state.OpenIDs))
-	out, err := membership.Reconcile(ctx, tagFollowersConfig, store, goal, held)
-	if err == nil || wechat.IsTagNotFound(err) {
+	out, readErr, err := converge(ctx, tagFollowersConfig, tagFollowers{r.client, tagID}, goal)
+	switch {
+	case wechat.IsTagNotFound(cmp.Or(readErr, err)), readErr == nil && err == nil:
+		return
+	case readErr != nil:
+		report(&resp.Diagnostics, tagMembersSubject(tagID), readErr)
 		return
 	}
 	r.reportChange(ctx, &resp.Diagnostics, tagID, out, err)

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -137,18 +138,13 @@ func (r *UserTagsResource) Create(ctx context.Context, req resource.CreateReques
 		return
 	}
 	openid := plan.OpenID.ValueString()
-	store := followerTags{r.client, openid}
-	held, err := store.Members(ctx)
-	if err != nil {
-		report(&resp.Diagnostics, followerSubject(openid), err)
-		return
-	}
+	goal := membership.Goal[int64]{Desired: desired, Exclusive: plan.Exclusive.ValueBool()}
+	out, readErr, err := converge(ctx, followerTagsConfig, followerTags{r.client, openid}, goal)
 	// Nothing is saved when a change fails midway: Terraform would mark a half-created
 	// resource for replacement, while without state the next apply reads the follower's
 	// tags anew and makes only the changes still missing.
-	goal := membership.Goal[int64]{Desired: desired, Exclusive: plan.Exclusive.ValueBool()}
-	if out, err := membership.Reconcile(ctx, followerTagsConfig, store, goal, held); err != nil {
-		reportChange(&resp.Diagnostics, openid, out, err)
+	if readErr != nil || err != nil {
+		reportChange(&resp.Diagnostics, openid, out, cmp.Or(readErr, err))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
@@ -198,13 +194,11 @@ func (r *UserTagsResource) Update(ctx context.Context, req resource.UpdateReques
 		return
 	}
 	openid := plan.OpenID.ValueString()
-	store := followerTags{r.client, openid}
-	held, err := store.Members(ctx)
-	if err != nil {
-		report(&resp.Diagnostics, followerSubject(openid), err)
+	out, readErr, err := converge(ctx, followerTagsConfig, followerTags{r.client, openid}, goal)
+	if readErr != nil {
+		report(&resp.Diagnostics, followerSubject(openid), readErr)
 		return
 	}
-	out, err := membership.Reconcile(ctx, followerTagsConfig, store, goal, held)
 	if err != nil {
 		reportChange(&resp.Diagnostics, openid, out, err)
 		// Record what the follower now carries among the tags this resource manages, so
@@ -225,19 +219,14 @@ func (r *UserTagsResource) Delete(ctx context.Context, req resource.DeleteReques
 		return
 	}
 	openid := state.OpenID.ValueString()
-	store := followerTags{r.client, openid}
-	held, err := store.Members(ctx)
-	if wechat.IsUnknownFollower(err) {
-		return
-	}
-	if err != nil {
-		report(&resp.Diagnostics, followerSubject(openid), err)
-		return
-	}
 	// Only the managed tags the follower still carries are removed: a tag deleted
-	// meanwhile would make batchuntagging fail.
-	out, err := membership.Reconcile(ctx, followerTagsConfig, store, goal, held)
-	if err == nil || wechat.IsUnknownFollower(err) {
+	// meanwhile would make batchuntagging fail. A follower who unfollowed has none left.
+	out, readErr, err := converge(ctx, followerTagsConfig, followerTags{r.client, openid}, goal)
+	switch {
+	case wechat.IsUnknownFollower(cmp.Or(readErr, err)), readErr == nil && err == nil:
+		return
+	case readErr != nil:
+		report(&resp.Diagnostics, followerSubject(openid), readErr)
 		return
 	}
 	reportChange(&resp.Diagnostics, openid, out, err)

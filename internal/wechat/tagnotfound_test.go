@@ -84,7 +84,7 @@ func TestClient_a45159OfATagTagsGetListsIsNoProof(t *testing.T) {
 
 			err := tc.call(t.Context(), f.client, firstTagID)
 			apiErr := requireAPIError(t, err, tc.endpoint, wechat.CodeInvalidTagID)
-			if wechat.IsTagNotFound(err) || err != error(apiErr) {
+			if wechat.IsTagNotFound(err) || err != error(apiErr) { //nolint:errorlint // the 45159 must come back as it was, not wrapped
 				t.Errorf("got %v (IsTagNotFound %v), want the service's 45159 unchanged", err, wechat.IsTagNotFound(err))
 			}
 			requireCallCount(t, f.mock, pathList, 1)

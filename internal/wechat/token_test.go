@@ -425,7 +425,7 @@ func TestSharedTokenSource_isSharedPerServiceEndpointAndCredentials(t *testing.T
 		}
 	}
 	timed := wechat.Config{BaseURL: base.BaseURL, HTTPClient: &http.Client{Timeout: time.Second}, Retry: fastRetry}
-	if src(timed, appID, secret) != src(timed, appID, secret) {
+	if first, again := src(timed, appID, secret), src(timed, appID, secret); first != again {
 		t.Error("the same timeout and retry policy got another source")
 	}
 }
