@@ -88,6 +88,10 @@ func TestAccTagDataSource_badInputIsRefusedAtPlanTime(t *testing.T) {
 		{`# neither id nor name`, `Missing Attribute Configuration.*with data.wechat_tag.t0.*Exactly one of these attributes must be configured: \[id,name\]`},
 		{`id = -3`, `Invalid tag id.*with data.wechat_tag.t0,.*on .* line .*id = -3.*Tag id -3 is negative`},
 		{`id = 1`, `System tag cannot be assigned.*with data.wechat_tag.t0.*Tag id 1 is a WeChat system tag`},
+		// An Int64 id failed inside the framework on these, with an error that blamed the
+		// provider.
+		{`id = 100.5`, `Invalid tag id.*with data.wechat_tag.t0.*100.5 is not a WeChat tag id`},
+		{`id = 99999999999999999999`, `Invalid tag id.*99999999999999999999 is not a WeChat tag id`},
 		{`name = " VIP"`, `Tag name with surrounding white space.*with data.wechat_tag.t0.*name = " VIP"`},
 		{`name = "` + strings.Repeat("广", 11) + `"`, `Tag name too long.*33 bytes`},
 	}
