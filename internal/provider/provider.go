@@ -95,7 +95,8 @@ func (p *WechatProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			"access_token": schema.StringAttribute{
 				MarkdownDescription: "An access token obtained elsewhere, such as a third-party platform's `authorizer_access_token`. " +
 					"It is used as it is and never refreshed; when it expires, give the provider a new one. " +
-					"Conflicts with `app_id` and `app_secret`. Defaults to the `" + EnvAccessToken + "` environment variable.",
+					"Conflicts with `app_id` and `app_secret` in the provider block; set here, it wins over `" + EnvAppID + "` and `" + EnvAppSecret + "` in the environment. " +
+					"Defaults to the `" + EnvAccessToken + "` environment variable.",
 				Optional:  true,
 				Sensitive: true,
 			},
@@ -148,8 +149,9 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		{"max_retries", config.MaxRetries, EnvMaxRetries},
 		{"request_timeout", config.RequestTimeout, EnvRequestTimeout},
 	}
-	// Each setting comes from its attribute, or else from its environment variable.
-	resolved := map[string]string{}
+	// Each setting comes from its attribute, or else from its environment variable;
+	// fromEnv names the variable of each setting taken from the environment.
+	resolved, fromEnv := map[string]string{}, map[string]string{}
 	for _, s := range settings {
 		attribute := s.attribute
 		switch v := s.value.(type) {
@@ -167,7 +169,9 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 			continue
 		}
 		if s.value.IsNull() {
-			resolved[attribute] = os.Getenv(s.env)
+			if resolved[attribute] = os.Getenv(s.env); resolved[attribute] != "" {
+				fromEnv[attribute] = s.env
+			}
 		}
 	}
 	if resp.Diagnostics.HasError() {
@@ -186,7 +190,8 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		return
 	}
 
-	resp.Diagnostics.Append(checkCredentials(resolved)...)
+	shadowEnvironmentCredentials(resolved, fromEnv)
+	resp.Diagnostics.Append(checkCredentials(resolved, fromEnv)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -247,24 +252,59 @@ func tuning(resolved map[string]string) (wechat.RetryPolicy, time.Duration, diag
 	return retry, timeout, diags
 }
 
-// checkCredentials demands exactly one way to authenticate: app_id with app_secret, or
-// access_token.
-func checkCredentials(resolved map[string]string) diag.Diagnostics {
+// shadowEnvironmentCredentials lets the provider block win over the environment, as the
+// AWS and Google providers let an argument win over a variable: credentials of one way to
+// authenticate set in the block hide the environment's credentials of the other way, so
+// that a WECHAT_APP_ID exported in the shell for another tool does not break a block that
+// sets access_token.
+func shadowEnvironmentCredentials(resolved, fromEnv map[string]string) {
+	inBlock := func(attribute string) bool { return resolved[attribute] != "" && fromEnv[attribute] == "" }
+	drop := func(attributes ...string) {
+		for _, a := range attributes {
+			if fromEnv[a] != "" {
+				resolved[a], fromEnv[a] = "", ""
+			}
+		}
+	}
+	appInBlock := inBlock("app_id") || inBlock("app_secret")
+	switch {
+	case inBlock("access_token") && !appInBlock:
+		drop("app_id", "app_secret")
+	case appInBlock && !inBlock("access_token"):
+		drop("access_token")
+	}
+}
+
+// checkCredentials demands exactly one way to authenticate, among the values in effect:
+// app_id with app_secret, or access_token. Each diagnostic says where the values came
+// from.
+func checkCredentials(resolved, fromEnv map[string]string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	appID, secret, token := resolved["app_id"] != "", resolved["app_secret"] != "", resolved["access_token"] != ""
+	from := func(attribute string) string {
+		if env := fromEnv[attribute]; env != "" {
+			return "from the " + env + " environment variable"
+		}
+		return "in the provider block"
+	}
 	const howTo = "Authenticate either with app_id and app_secret (or the " + EnvAppID + " and " + EnvAppSecret +
-		" environment variables), or with access_token (or " + EnvAccessToken + "), not both."
+		" environment variables), or with access_token (or " + EnvAccessToken + "), not both. " +
+		"A value set in the provider block wins over the environment."
 	switch {
 	case token && (appID || secret):
+		app := "app_id"
+		if !appID {
+			app = "app_secret"
+		}
 		diags.AddAttributeError(path.Root("access_token"), "Conflicting WeChat credentials",
-			"Both an access token and an AppID or AppSecret are set, in the provider block or the environment. "+howTo)
+			fmt.Sprintf("An access token is set (%s), and so is %s (%s). Unset one of them. %s", from("access_token"), app, from(app), howTo))
 	case token:
 	case appID && !secret:
 		diags.AddAttributeError(path.Root("app_secret"), "Missing WeChat AppSecret",
-			"app_id is set but app_secret is not. Set app_secret or the "+EnvAppSecret+" environment variable. "+howTo)
+			fmt.Sprintf("app_id is set (%s) but app_secret is not. Set app_secret or the %s environment variable. %s", from("app_id"), EnvAppSecret, howTo))
 	case secret && !appID:
 		diags.AddAttributeError(path.Root("app_id"), "Missing WeChat AppID",
-			"app_secret is set but app_id is not. Set app_id or the "+EnvAppID+" environment variable. "+howTo)
+			fmt.Sprintf("app_secret is set (%s) but app_id is not. Set app_id or the %s environment variable. %s", from("app_secret"), EnvAppID, howTo))
 	case !appID && !secret:
 		diags.AddError("Missing WeChat credentials", "The provider has no credentials. "+howTo)
 	}

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -108,18 +109,44 @@ func TestAccProvider_credentialsFromEnvironment(t *testing.T) {
 	})
 }
 
+// Not parallel: t.Setenv changes the environment of the whole test process. Credentials
+// of one way set in the provider block hide the other way's in the environment.
+func TestAccProvider_blockCredentialsWinOverTheEnvironment(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{})
+	t.Run("app_id and app_secret over WECHAT_ACCESS_TOKEN", func(t *testing.T) {
+		t.Setenv(EnvAccessToken, "86_aTokenOfAnotherTool-0123456789abcdefghijklmnopqrstuvwxyz")
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			CheckDestroy:             checkTagsDestroyed(m),
+			Steps:                    []resource.TestStep{{Config: m.providerConfig() + tagVIP, Check: checkMockHasTag(m, "wechat_tag.vip", "VIP")}},
+		})
+	})
+	t.Run("access_token over WECHAT_APP_ID and WECHAT_APP_SECRET", func(t *testing.T) {
+		t.Setenv(EnvAppID, "wx00000000000000ff")
+		t.Setenv(EnvAppSecret, "00000000000000000000000000000000")
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			CheckDestroy:             checkTagsDestroyed(m),
+			Steps:                    []resource.TestStep{{Config: m.staticTokenProviderConfig() + tagVIP, Check: checkMockHasTag(m, "wechat_tag.vip", "VIP")}},
+		})
+	})
+}
+
 // Not parallel: t.Setenv changes the environment of the whole test process.
-func TestAccProvider_tokenInEnvironmentConflictsWithAppID(t *testing.T) {
+func TestAccProvider_bothWaysInTheEnvironmentConflict(t *testing.T) {
 	m := newTestMock(t, mockwechat.Config{})
 	t.Setenv(EnvAccessToken, m.IssueAccessToken())
+	t.Setenv(EnvAppID, testAppID)
+	t.Setenv(EnvAppSecret, testAppSecret)
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      m.providerConfig() + tagVIP,
-				PlanOnly:    true,
-				ExpectError: expectError(`Conflicting WeChat credentials.*in the provider block or the environment`),
+				Config:   fmt.Sprintf("provider \"wechat\" {\n  base_url = %q\n}\n", m.URL) + tagVIP,
+				PlanOnly: true,
+				ExpectError: expectError(`Conflicting WeChat credentials.*An access token is set \(from the WECHAT_ACCESS_TOKEN environment variable\), ` +
+					`and so is app_id \(from the WECHAT_APP_ID environment variable\)`),
 			},
 		},
 	})
@@ -145,7 +172,7 @@ func TestAccProvider_invalidConfigurations(t *testing.T) {
 		"app_id without secret": {
 			fmt.Sprintf(`app_id = %q
   base_url = %q`, testAppID, m.URL),
-			`Missing WeChat AppSecret.*app_id is set but app_secret is not.*WECHAT_APP_SECRET`,
+			`Missing WeChat AppSecret.*app_id is set \(in the provider block\) but app_secret is not.*WECHAT_APP_SECRET`,
 		},
 		"secret without app_id": {
 			fmt.Sprintf(`app_secret = %q
@@ -294,4 +321,44 @@ func TestAccProvider_invalidTuningInTheEnvironment(t *testing.T) {
 			},
 		},
 	})
+}
+
+func TestCredentialPrecedence(t *testing.T) {
+	const token, id, secret = "86_token", "wx1234567890abcdef", "5f3c8a1e9b7d4c2f6a0e1b8d7c3f9a24"
+	tests := []struct {
+		name              string
+		block, env        map[string]string
+		wantToken, wantID string
+		wantError         string
+	}{
+		{"block token hides env app", map[string]string{"access_token": token}, map[string]string{"app_id": id, "app_secret": secret}, token, "", ""},
+		{"block app hides env token", map[string]string{"app_id": id, "app_secret": secret}, map[string]string{"access_token": token}, "", id, ""},
+		{"block app_id alone still takes env secret", map[string]string{"app_id": id}, map[string]string{"app_secret": secret, "access_token": token}, "", id, ""},
+		{"both ways in the block conflict", map[string]string{"access_token": token, "app_id": id}, nil, "", "", "Conflicting WeChat credentials"},
+		{"both ways in the environment conflict", nil, map[string]string{"access_token": token, "app_secret": secret}, "", "", "from the WECHAT_APP_SECRET environment variable"},
+		{"nothing anywhere", nil, nil, "", "", "Missing WeChat credentials"},
+	}
+	envNames := map[string]string{"app_id": EnvAppID, "app_secret": EnvAppSecret, "access_token": EnvAccessToken}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resolved, fromEnv := map[string]string{}, map[string]string{}
+			for k, v := range tt.env {
+				resolved[k], fromEnv[k] = v, envNames[k]
+			}
+			for k, v := range tt.block {
+				resolved[k], fromEnv[k] = v, ""
+			}
+			shadowEnvironmentCredentials(resolved, fromEnv)
+			diags := checkCredentials(resolved, fromEnv)
+			if tt.wantError != "" {
+				if !diags.HasError() || !strings.Contains(diags.Errors()[0].Summary()+" "+diags.Errors()[0].Detail(), tt.wantError) {
+					t.Fatalf("diagnostics %v, want %q", diags, tt.wantError)
+				}
+				return
+			}
+			if diags.HasError() || resolved["access_token"] != tt.wantToken || resolved["app_id"] != tt.wantID {
+				t.Errorf("token %q, app_id %q, diagnostics %v; want token %q, app_id %q", resolved["access_token"], resolved["app_id"], diags, tt.wantToken, tt.wantID)
+			}
+		})
+	}
 }
