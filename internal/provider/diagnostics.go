@@ -37,6 +37,12 @@ const (
 	accountTagLimit
 	systemTagUnchangeable
 	tagHasTooManyFans
+	appIDRefused
+	appSecretRefused
+	appSecretFrozen
+	callerIPNotWhitelisted
+	callerIPNeedsConfirmation
+	apiUnauthorized
 )
 
 // subject is what a failed call was about, and where the configuration sets it.
@@ -53,6 +59,8 @@ type subject struct {
 	openids []string
 	// followerTags is how many tags a follower carries now and would carry after a change.
 	followerTags, followerTagsAfter int
+	// callerIP is the IP WeChat saw the provider call from, when it names one.
+	callerIP string
 
 	// The attributes that set the tag, the followers and the name; empty where the
 	// resource has none.
@@ -137,6 +145,40 @@ var problems = map[condition]problem{
 	systemTagUnchangeable: {"System tag cannot be changed", onNothing, func(s subject) string {
 		return fmt.Sprintf("Tag %d is a WeChat system tag, which cannot be renamed or deleted.", s.tagID)
 	}},
+	// The token errors are the provider configuration's, not the resource's: no attribute
+	// of the resource is at fault, and the detail names the provider's.
+	appIDRefused: {"WeChat refused the AppID", onNothing, func(subject) string {
+		return fmt.Sprintf("The token endpoint does not know the AppID the provider gave it, or got none. Set app_id in the provider block, "+
+			"or the %s environment variable, to the AppID of the Official Account (mp.weixin.qq.com, 设置与开发 → 基本配置).", EnvAppID)
+	}},
+	appSecretRefused: {"WeChat refused the AppSecret", onNothing, func(subject) string {
+		return fmt.Sprintf("The AppSecret does not belong to the AppID, or none was given. Set app_secret in the provider block, or the %s "+
+			"environment variable, to the account's current AppSecret (mp.weixin.qq.com, 设置与开发 → 基本配置). "+
+			"A secret reset there replaces the old one for every server that uses it.", EnvAppSecret)
+	}},
+	appSecretFrozen: {"WeChat AppSecret frozen", onNothing, func(subject) string {
+		return "The account's AppSecret is frozen, so no token can be issued with it. An administrator can unfreeze it, or reset it, " +
+			"at mp.weixin.qq.com (设置与开发 → 基本配置); then give the provider the secret in effect."
+	}},
+	callerIPNotWhitelisted: {"Caller IP not on the WeChat whitelist", onNothing, func(s subject) string {
+		ip := "this machine's IP"
+		if s.callerIP != "" {
+			ip = "the IP " + s.callerIP
+		}
+		return fmt.Sprintf("WeChat issues tokens only to IPs on the account's API IP whitelist, and %s is not on it. Add it at mp.weixin.qq.com, "+
+			"设置与开发 → 基本配置 → IP白名单; an entry takes about 5 minutes to apply. Hosted CI runners change IP on every run: give them "+
+			"a fixed egress IP, or fetch the token on a whitelisted server and pass it to the provider as access_token (or %s).", ip, EnvAccessToken)
+	}},
+	callerIPNeedsConfirmation: {"WeChat wants an administrator to confirm this IP", onNothing, func(subject) string {
+		return fmt.Sprintf("WeChat asks an administrator of the account to confirm token requests from this IP (errcodes 89503 and 89507), "+
+			"or an administrator refused them (89506). Confirm the request where WeChat shows it to the administrator, or add the IP to the "+
+			"API IP whitelist (mp.weixin.qq.com, 设置与开发 → 基本配置 → IP白名单); or pass a token obtained elsewhere as access_token (or %s).", EnvAccessToken)
+	}},
+	apiUnauthorized: {"API not authorized for this account", onNothing, func(subject) string {
+		return "WeChat does not let this account call the API. The user tag API needs a verified Official Account (微信认证), " +
+			"and verification lapses every year; a third-party platform needs the user-management permission set in the account's " +
+			"authorization. Verify the account, or renew its verification or authorization, then run Terraform again."
+	}},
 	tagHasTooManyFans: {"Tag has too many followers to delete", onNothing, func(s subject) string {
 		return fmt.Sprintf("WeChat refuses to delete tag %d because more than 100,000 followers carry it. "+
 			"Untag its followers first, then destroy again.", s.tagID)
@@ -165,6 +207,18 @@ func conditionOf(err error) condition {
 		return systemTagUnchangeable
 	case wechat.HasCode(err, wechat.CodeTagHasTooManyFans):
 		return tagHasTooManyFans
+	case wechat.HasCode(err, wechat.CodeInvalidAppID, wechat.CodeAppIDMissing):
+		return appIDRefused
+	case wechat.HasCode(err, wechat.CodeInvalidAppSecret, wechat.CodeAppSecretMissing):
+		return appSecretRefused
+	case wechat.HasCode(err, wechat.CodeAppSecretFrozen):
+		return appSecretFrozen
+	case wechat.HasCode(err, wechat.CodeIPNotWhitelisted):
+		return callerIPNotWhitelisted
+	case wechat.HasCode(err, wechat.CodeIPNeedsConfirmation, wechat.CodeIPRefusedByAdmin, wechat.CodeIPConfirmationPending):
+		return callerIPNeedsConfirmation
+	case wechat.HasCode(err, wechat.CodeAPIUnauthorized):
+		return apiUnauthorized
 	}
 	return unexplained
 }
@@ -175,6 +229,9 @@ func diagnose(c condition, s subject, err error) diag.Diagnostic {
 	p, ok := problems[c]
 	if !ok {
 		return diag.NewErrorDiagnostic(s.failure, fmt.Sprintf("%s: %s", s.about, err))
+	}
+	if s.callerIP == "" {
+		s.callerIP = wechat.WhitelistIP(err)
 	}
 	detail := p.detail(s)
 	if err != nil {

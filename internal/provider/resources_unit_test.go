@@ -383,3 +383,37 @@ func TestTagResource(t *testing.T) {
 		expectDiagnostic(t, resp.Diagnostics, "Tag name refused", `"VIP"`)
 	})
 }
+
+// Each token-call error a user can fix says what to fix, whichever resource meets it
+// first, and leaves the state as it was.
+func TestTokenErrorsNameTheFix(t *testing.T) {
+	const openid = "oFollower000000000000000001"
+	tests := []struct {
+		code            int
+		errmsg, summary string
+		details         []string
+	}{
+		{wechat.CodeInvalidAppSecret, "invalid appsecret", "WeChat refused the AppSecret", []string{"app_secret", EnvAppSecret}},
+		{wechat.CodeAppSecretMissing, "missing secret", "WeChat refused the AppSecret", []string{"app_secret", EnvAppSecret}},
+		{wechat.CodeInvalidAppID, "invalid appid", "WeChat refused the AppID", []string{"app_id", EnvAppID}},
+		{wechat.CodeAppIDMissing, "missing appid", "WeChat refused the AppID", []string{"app_id", EnvAppID}},
+		{wechat.CodeAppSecretFrozen, "appsecret frozen", "WeChat AppSecret frozen", []string{"unfreeze"}},
+		{wechat.CodeIPNotWhitelisted, "invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist", "Caller IP not on the WeChat whitelist",
+			[]string{"the IP 203.0.113.7 is not on it", "IP白名单", "fixed egress IP", EnvAccessToken}},
+		{wechat.CodeIPNeedsConfirmation, "ip needs confirmation", "WeChat wants an administrator to confirm this IP", []string{"IP白名单", "access_token"}},
+		{wechat.CodeIPRefusedByAdmin, "refused", "WeChat wants an administrator to confirm this IP", []string{"refused"}},
+		{wechat.CodeAPIUnauthorized, "api unauthorized", "API not authorized for this account", []string{"verified Official Account"}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.code), func(t *testing.T) {
+			api := newFakeWechat(openid)
+			api.script("tags/getidlist", fakeFault{err: fmt.Errorf("obtaining a WeChat access token: %w",
+				&wechat.APIError{Endpoint: "stable_token", ErrCode: tt.code, ErrMsg: tt.errmsg})})
+			resp := read(t, &UserTagsResource{client: api}, userTags(openid, false, 100))
+			expectDiagnostic(t, resp.Diagnostics, tt.summary, append(tt.details, fmt.Sprintf("errcode %d", tt.code))...)
+			if resp.State.Raw.IsNull() {
+				t.Error("the resource was removed from state")
+			}
+		})
+	}
+}

@@ -250,7 +250,7 @@ func (c *rawClient) do(ctx context.Context, req apiRequest, tokens TokenSource, 
 	if retries == nil {
 		retries = new(int)
 	}
-	refreshed, freshTagRetriesLeft := false, freshTagRetries
+	refreshed, freshTagRetriesLeft, began := false, freshTagRetries, time.Now()
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
 		if req.beforeSend != nil {
@@ -286,6 +286,10 @@ func (c *rawClient) do(ctx context.Context, req apiRequest, tokens TokenSource, 
 		}
 		if !retry || ctx.Err() != nil || *retries >= c.retry.MaxRetries {
 			c.observe(ctx, call)
+			if retry && attempt > 1 {
+				// Said so that a user who waited knows the provider was retrying, not hung.
+				return fmt.Errorf("%w (gave up on %s after %d attempts over %s)", err, c.baseURL.Host, attempt, time.Since(began).Round(10*time.Millisecond))
+			}
 			return err
 		}
 		*retries++

@@ -36,6 +36,35 @@ const (
 	CodeOpenIDNotOfApp        = 49003
 )
 
+// Error codes of the token endpoints (/cgi-bin/stable_token and /cgi-bin/token) that a
+// user can fix; see ../shared/wechat-api/FACTS.md.
+const (
+	CodeInvalidAppID          = 40013
+	CodeInvalidAppSecret      = 40125
+	CodeIPNotWhitelisted      = 40164
+	CodeAppIDMissing          = 41002
+	CodeAppSecretMissing      = 41004
+	CodeAppSecretFrozen       = 40243
+	CodeIPNeedsConfirmation   = 89503
+	CodeIPRefusedByAdmin      = 89506
+	CodeIPConfirmationPending = 89507
+)
+
+var whitelistIPPattern = regexp.MustCompile(`invalid ip (\S+?),?\s`)
+
+// WhitelistIP returns the caller's IP that a 40164 names ("invalid ip 1.2.3.4 ipv6
+// ::ffff:1.2.3.4, not in whitelist"), or "" when err is no such error or names none.
+func WhitelistIP(err error) string {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrCode != CodeIPNotWhitelisted {
+		return ""
+	}
+	if m := whitelistIPPattern.FindStringSubmatch(apiErr.ErrMsg + " "); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
 // APIError is an error reported by the WeChat service in a response body.
 type APIError struct {
 	// Endpoint is the API path below /cgi-bin/, such as "tags/create".

@@ -738,3 +738,21 @@ func TestAPIError_dailyQuotaSaysWhenItResets(t *testing.T) {
 		t.Errorf("IsTransient(%q) = true: a spent daily quota does not come back within a retry", err)
 	}
 }
+
+func TestWhitelistIP(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{&wechat.APIError{ErrCode: wechat.CodeIPNotWhitelisted, ErrMsg: "invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist"}, "203.0.113.7"},
+		{fmt.Errorf("obtaining a WeChat access token: %w", &wechat.APIError{ErrCode: wechat.CodeIPNotWhitelisted, ErrMsg: "invalid ip 2001:db8::1, not in whitelist"}), "2001:db8::1"},
+		{&wechat.APIError{ErrCode: wechat.CodeIPNotWhitelisted, ErrMsg: "not in whitelist"}, ""},
+		{&wechat.APIError{ErrCode: wechat.CodeInvalidAppSecret, ErrMsg: "invalid ip 203.0.113.7 ipv6"}, ""},
+		{nil, ""},
+	}
+	for _, tt := range tests {
+		if got := wechat.WhitelistIP(tt.err); got != tt.want {
+			t.Errorf("WhitelistIP(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -1078,5 +1079,26 @@ func TestClient_aReadIsRetriedExactlyWhenItsErrorIsTransient(t *testing.T) {
 				t.Errorf("%d requests, error %v; want a retry exactly when the first error is transient (%v)", rt.requests.Load(), err, tt.transient)
 			}
 		})
+	}
+}
+
+// A call given up on after its retries says so: the host, the attempts and the time they
+// took, where a bare "connection refused" or errcode -1 read as if nothing was retried.
+func TestClient_aCallGivenUpOnSaysHowLongItTried(t *testing.T) {
+	client, log := newStubWith(t, wechat.Config{Retry: wechat.RetryPolicy{MaxRetries: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}},
+		replyWith(http.StatusOK, busyReply))
+	_, err := client.ListTags(t.Context())
+	requireAPIError(t, err, "tags/get", wechat.CodeSystemBusy)
+	if !regexp.MustCompile(`\(gave up on 127\.0\.0\.1:\d+ after 3 attempts over \d+(\.\d+)?m?s\)$`).MatchString(err.Error()) {
+		t.Errorf("error %q does not say the host, the 3 attempts and the time", err)
+	}
+	if n := len(log.of("tags/get")); n != 3 {
+		t.Errorf("%d attempts, want 3", n)
+	}
+
+	// A refusal that is not retried says nothing of attempts.
+	client, _ = newStub(t, replyWith(http.StatusOK, `{"errcode":45009,"errmsg":"reach max api daily quota limit"}`))
+	if _, err := client.ListTags(t.Context()); strings.Contains(err.Error(), "gave up") {
+		t.Errorf("error %q speaks of attempts, but none was retried", err)
 	}
 }
