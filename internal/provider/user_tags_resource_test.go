@@ -194,6 +194,32 @@ func TestAccUserTags_tagRemovedOutsideIsPutBack(t *testing.T) {
 	}
 }
 
+// 49003 says the openid belongs to another AppID: with the right credentials that cannot
+// happen to an openid the account gave out, so it means the credentials are wrong, and a
+// refresh must fail with the state kept, not drop the resource and plan to create it.
+func TestAccUserTags_openIDOfAnotherAppNeverEmptiesTheState(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{Tags: []string{"VIP"}})
+	alice := m.follower(0)
+
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkFollowerTags(m, alice),
+		Steps: []resource.TestStep{
+			{Config: userTagsConfig(m, alice, "[100]", false), Check: checkFollowerTags(m, alice, 100)},
+			{
+				PreConfig:    func() { must(t, m.FailNext("/cgi-bin/tags/getidlist", wechat.CodeOpenIDNotOfApp)) },
+				RefreshState: true,
+				ExpectError:  expectError(fmt.Sprintf(`Openid of another account.*The openid %q belongs to another AppID.*credentials of another account`, alice)),
+			},
+			{
+				// Still in state: the next plan, with the service answering again, changes nothing.
+				Config:           userTagsConfig(m, alice, "[100]", false),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
+
 func TestAccUserTags_exclusiveOwnsEveryTag(t *testing.T) {
 	m := newTestMock(t, mockwechat.Config{Tags: []string{"VIP", "双11活动"}})
 	alice := m.follower(0)
