@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat"
@@ -54,4 +56,32 @@ func TestTokens_planOfTwentyResourcesFetchesAtMostOneToken(t *testing.T) {
 			w.mustRun("destroy", "-auto-approve", "-no-color")
 		})
 	}
+}
+
+// Credentials the service refuses are one error of the command, on the provider, not one
+// per resource: a plan of 20 tags with a wrong AppSecret says so once, after one token
+// call, and names the setting to fix.
+func TestTokens_wrongSecretIsOneErrorPerCommand(t *testing.T) {
+	t.Parallel()
+	w := newWorkspace(t, mockwechat.Config{})
+	w.configure(twentyTags)
+	w.mustRun("apply", "-auto-approve", "-parallelism=10", "-no-color")
+	w.mock.ResetCalls()
+
+	good := slices.Clone(w.Env)
+	w.Env = append(w.Env, "WECHAT_APP_SECRET=00000000000000000000000000000000")
+	code, out := w.run("plan", "-parallelism=10", "-no-color")
+	if code == 0 {
+		t.Fatalf("the plan with a wrong secret succeeded:\n%s", out)
+	}
+	if n := strings.Count(out, "Error: WeChat refused the AppSecret"); n != 1 || !strings.Contains(out, "WECHAT_APP_SECRET") {
+		t.Errorf("the plan reported the wrong secret %d times, want once, naming WECHAT_APP_SECRET:\n%s", n, out)
+	}
+	if n := w.mock.CallCount("/cgi-bin/stable_token"); n != 1 {
+		t.Errorf("the plan called stable_token %d times, want 1", n)
+	}
+	t.Logf("plan of 20 tags with a wrong secret: %d error(s), %d stable_token call(s)", strings.Count(out, "Error: "), w.mock.CallCount("/cgi-bin/stable_token"))
+
+	w.Env = good
+	w.mustRun("destroy", "-auto-approve", "-no-color")
 }

@@ -210,6 +210,13 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 			resp.Diagnostics.AddError("Unable to create the WeChat client", err.Error())
 			return
 		}
+		// Fetched here, once, so that credentials the service refuses make one error on the
+		// provider configuration before any resource is read, not one error per resource.
+		// A plan fetched the token at its first read anyway: the calls are the same.
+		if _, err := shared.Token(ctx); err != nil {
+			report(&resp.Diagnostics, subject{failure: "Unable to obtain a WeChat access token", about: "WeChat " + string(endpoint)}, err)
+			return
+		}
 		tokens = shared
 	}
 	client, err := wechat.NewClient(cfg, tokens)

@@ -248,7 +248,7 @@ provider "wechat" {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: config, ExpectError: expectError(`WeChat refused the AppSecret.*app_secret.*WECHAT_APP_SECRET.*obtaining a WeChat access token: WeChat stable_token: errcode 40125`)},
+			{Config: config, ExpectError: expectError(`WeChat refused the AppSecret.*app_secret.*WECHAT_APP_SECRET.*WeChat stable_token: errcode 40125`)},
 		},
 	})
 }
