@@ -170,9 +170,9 @@ var problems = map[condition]problem{
 			"a fixed egress IP, or fetch the token on a whitelisted server and pass it to the provider as access_token (or %s).", ip, EnvAccessToken)
 	}},
 	callerIPNeedsConfirmation: {"WeChat wants an administrator to confirm this IP", onNothing, func(subject) string {
-		return fmt.Sprintf("WeChat asks an administrator of the account to confirm token requests from this IP (errcodes 89503 and 89507), "+
-			"or an administrator refused them (89506). Confirm the request where WeChat shows it to the administrator, or add the IP to the "+
-			"API IP whitelist (mp.weixin.qq.com, 设置与开发 → 基本配置 → IP白名单); or pass a token obtained elsewhere as access_token (or %s).", EnvAccessToken)
+		return fmt.Sprintf("WeChat wants an administrator of the account to confirm token requests from this IP. "+
+			"An administrator confirms them where WeChat asks, or add the IP to the API IP whitelist "+
+			"(mp.weixin.qq.com, 设置与开发 → 基本配置 → IP白名单); or pass a token obtained on a whitelisted server as access_token (or %s).", EnvAccessToken)
 	}},
 	apiUnauthorized: {"API not authorized for this account", onNothing, func(subject) string {
 		return "WeChat does not let this account call the API. The user tag API needs a verified Official Account (微信认证), " +
@@ -215,7 +215,7 @@ func conditionOf(err error) condition {
 		return appSecretFrozen
 	case wechat.HasCode(err, wechat.CodeIPNotWhitelisted):
 		return callerIPNotWhitelisted
-	case wechat.HasCode(err, wechat.CodeIPNeedsConfirmation, wechat.CodeIPRefusedByAdmin, wechat.CodeIPConfirmationPending):
+	case wechat.HasCode(err, wechat.CodesIPNeedsConfirmation...):
 		return callerIPNeedsConfirmation
 	case wechat.HasCode(err, wechat.CodeAPIUnauthorized):
 		return apiUnauthorized

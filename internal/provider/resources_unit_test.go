@@ -400,8 +400,8 @@ func TestTokenErrorsNameTheFix(t *testing.T) {
 		{wechat.CodeAppSecretFrozen, "appsecret frozen", "WeChat AppSecret frozen", []string{"unfreeze"}},
 		{wechat.CodeIPNotWhitelisted, "invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist", "Caller IP not on the WeChat whitelist",
 			[]string{"the IP 203.0.113.7 is not on it", "IP白名单", "fixed egress IP", EnvAccessToken}},
-		{wechat.CodeIPNeedsConfirmation, "ip needs confirmation", "WeChat wants an administrator to confirm this IP", []string{"IP白名单", "access_token"}},
-		{wechat.CodeIPRefusedByAdmin, "refused", "WeChat wants an administrator to confirm this IP", []string{"refused"}},
+		{89503, "ip needs confirmation", "WeChat wants an administrator to confirm this IP", []string{"IP白名单", "access_token"}},
+		{89506, "ip needs confirmation", "WeChat wants an administrator to confirm this IP", []string{"IP白名单"}},
 		{wechat.CodeAPIUnauthorized, "api unauthorized", "API not authorized for this account", []string{"verified Official Account"}},
 	}
 	for _, tt := range tests {

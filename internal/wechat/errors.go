@@ -39,16 +39,17 @@ const (
 // Error codes of the token endpoints (/cgi-bin/stable_token and /cgi-bin/token) that a
 // user can fix; see ../shared/wechat-api/FACTS.md.
 const (
-	CodeInvalidAppID          = 40013
-	CodeInvalidAppSecret      = 40125
-	CodeIPNotWhitelisted      = 40164
-	CodeAppIDMissing          = 41002
-	CodeAppSecretMissing      = 41004
-	CodeAppSecretFrozen       = 40243
-	CodeIPNeedsConfirmation   = 89503
-	CodeIPRefusedByAdmin      = 89506
-	CodeIPConfirmationPending = 89507
+	CodeInvalidAppID     = 40013
+	CodeInvalidAppSecret = 40125
+	CodeIPNotWhitelisted = 40164
+	CodeAppIDMissing     = 41002
+	CodeAppSecretMissing = 41004
+	CodeAppSecretFrozen  = 40243
 )
+
+// CodesIPNeedsConfirmation are the errcodes of a token call from an IP whose calls need
+// an administrator's confirmation; WeChat does not document one meaning for each.
+var CodesIPNeedsConfirmation = []int{89503, 89506, 89507}
 
 var whitelistIPPattern = regexp.MustCompile(`invalid ip (\S+?),?\s`)
 
