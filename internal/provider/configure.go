@@ -24,8 +24,10 @@ type tagsAPI interface {
 	LookupTag(ctx context.Context, id int64) (wechat.Tag, bool, error)
 }
 
-// membershipsAPI is what wechat_user_tags and wechat_tag_members ask of WeChat.
+// membershipsAPI is what wechat_user_tags and wechat_tag_members ask of WeChat: the
+// memberships, and the account's tags, to check tag ids at plan time.
 type membershipsAPI interface {
+	CachedTags(ctx context.Context) ([]wechat.Tag, error)
 	FollowerTags(ctx context.Context, openid string) ([]int64, error)
 	TagMembers(ctx context.Context, tagID int64) ([]string, error)
 	TagFollowers(ctx context.Context, tagID int64, openids []string) error

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/membership"
 	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
@@ -75,6 +76,27 @@ func converge[M cmp.Ordered](ctx context.Context, cfg membership.Config, store m
 	}
 	out, err = membership.Reconcile(ctx, cfg, store, goal, held)
 	return out, nil, err
+}
+
+// checkTagsExist reports, at plan time, the tag ids among ids that the account does not
+// have: WeChat would refuse them at apply, after other resources were changed. It reads
+// the tags/get every tag read of the plan shares. When that read fails, it warns and
+// leaves the check to WeChat at apply.
+func checkTagsExist(ctx context.Context, api membershipsAPI, attribute path.Path, ids []int64, diags *diag.Diagnostics) {
+	if len(ids) == 0 {
+		return
+	}
+	tags, err := api.CachedTags(ctx)
+	if err != nil {
+		diags.AddAttributeWarning(attribute, "Unable to check the tag ids",
+			fmt.Sprintf("Reading the account's tags to check that tags %v exist failed; the apply meets WeChat's own check: %s", ids, err))
+		return
+	}
+	for _, id := range ids {
+		if _, found := tagWhere(tags, func(t wechat.Tag) bool { return t.ID == id }); !found {
+			diags.Append(diagnose(tagNotFound, subject{tagID: id, tagAttr: attribute}, nil))
+		}
+	}
 }
 
 // withProgress adds to a failed change how much of it was applied, which the state

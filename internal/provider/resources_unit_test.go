@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -416,4 +417,67 @@ func TestTokenErrorsNameTheFix(t *testing.T) {
 			}
 		})
 	}
+}
+
+// modifyPlan calls ModifyPlan as the framework does: state nil for a new resource.
+func modifyPlan(t *testing.T, r resource.ResourceWithModifyPlan, state, plan any) resource.ModifyPlanResponse {
+	t.Helper()
+	prior := resourceSchemaOf(t, r)
+	if state != nil {
+		prior = stateOf(t, r, state)
+	}
+	p := planOf(t, r, plan)
+	resp := resource.ModifyPlanResponse{Plan: p}
+	r.ModifyPlan(t.Context(), resource.ModifyPlanRequest{State: prior, Plan: p}, &resp)
+	return resp
+}
+
+func TestPlanRefusesTagsTheAccountDoesNotHave(t *testing.T) {
+	const openid = "oFollower000000000000000001"
+	t.Run("wechat_user_tags, new", func(t *testing.T) {
+		api := newFakeWechat(openid)
+		api.tags[100] = "VIP"
+		resp := modifyPlan(t, &UserTagsResource{client: api}, nil, userTags(openid, false, 2, 100, 999))
+		expectDiagnostic(t, resp.Diagnostics, "Tag not found", "no tag with id 999")
+		expectAttribute(t, resp.Diagnostics, "tag_ids")
+		if n := api.callsOf(batchTagging); n != 0 {
+			t.Errorf("%d batchtagging calls at plan time", n)
+		}
+	})
+	t.Run("wechat_user_tags, unchanged: no call", func(t *testing.T) {
+		api := newFakeWechat(openid)
+		resp := modifyPlan(t, &UserTagsResource{client: api}, userTags(openid, false, 999), userTags(openid, false, 999))
+		expectNoDiagnostics(t, resp.Diagnostics)
+		if n := api.callsOf("tags/get"); n != 0 {
+			t.Errorf("%d tags/get calls for a plan that changes nothing, want none", n)
+		}
+	})
+	t.Run("wechat_user_tags, an id known only at apply", func(t *testing.T) {
+		api := newFakeWechat(openid)
+		plan := userTags(openid, false)
+		plan.TagIDs = types.SetValueMust(types.NumberType, []attr.Value{types.NumberUnknown()})
+		expectNoDiagnostics(t, modifyPlan(t, &UserTagsResource{client: api}, nil, plan).Diagnostics)
+	})
+	t.Run("a failed tags/get warns, and leaves the check to apply", func(t *testing.T) {
+		api := newFakeWechat(openid)
+		api.script("tags/get", refusal(wechat.CodeSystemBusy))
+		resp := modifyPlan(t, &UserTagsResource{client: api}, nil, userTags(openid, false, 999))
+		if resp.Diagnostics.HasError() || resp.Diagnostics.WarningsCount() != 1 {
+			t.Errorf("diagnostics %v, want one warning", resp.Diagnostics)
+		}
+	})
+	t.Run("wechat_tag_members, new and replaced", func(t *testing.T) {
+		api := newFakeWechat()
+		api.tags[100] = "VIP"
+		resp := modifyPlan(t, &TagMembersResource{client: api}, nil, tagMembers(999, false))
+		expectDiagnostic(t, resp.Diagnostics, "Tag not found", "no tag with id 999")
+		expectAttribute(t, resp.Diagnostics, "tag_id")
+		resp = modifyPlan(t, &TagMembersResource{client: api}, tagMembers(100, false), tagMembers(998, false))
+		expectDiagnostic(t, resp.Diagnostics, "Tag not found", "no tag with id 998")
+		calls := api.callsOf("tags/get")
+		expectNoDiagnostics(t, modifyPlan(t, &TagMembersResource{client: api}, tagMembers(999, false), tagMembers(999, false)).Diagnostics)
+		if api.callsOf("tags/get") != calls {
+			t.Error("a plan that changes nothing read tags/get")
+		}
+	})
 }

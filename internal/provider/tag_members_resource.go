@@ -28,6 +28,7 @@ var (
 	_ resource.ResourceWithConfigure   = &TagMembersResource{}
 	_ resource.ResourceWithImportState = &TagMembersResource{}
 	_ resource.ResourceWithIdentity    = &TagMembersResource{}
+	_ resource.ResourceWithModifyPlan  = &TagMembersResource{}
 )
 
 // TagMembersResource is wechat_tag_members: the followers who carry one tag.
@@ -71,7 +72,7 @@ func (r *TagMembersResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			// int64 as "an error in the provider" before any validator runs.
 			"tag_id": schema.NumberAttribute{
 				MarkdownDescription: "The id of the tag, such as `wechat_tag.vip.id`, or 2 for the starred system tag. " +
-					"Changing it replaces the resource.",
+					"Changing it replaces the resource. An id the account does not have fails the plan.",
 				Required:      true,
 				Validators:    []validator.Number{wholeTagIDValidator{}},
 				PlanModifiers: []planmodifier.Number{numberplanmodifier.RequiresReplace()},
@@ -237,6 +238,27 @@ func (r *TagMembersResource) Delete(ctx context.Context, req resource.DeleteRequ
 	state.OpenIDs = openIDList(membership.Managed(goal, out.Held), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
+}
+
+// ModifyPlan refuses, at plan time, a tag_id the account does not have, for a new
+// resource or a changed tag_id only: a plan that changes nothing costs no extra call.
+func (r *TagMembersResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.client == nil {
+		return
+	}
+	var plan tagMembersModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.TagID.IsUnknown() || plan.TagID.IsNull() {
+		return
+	}
+	if !req.State.Raw.IsNull() {
+		var state tagMembersModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if resp.Diagnostics.HasError() || tagIDOf(state.TagID) == tagIDOf(plan.TagID) {
+			return
+		}
+	}
+	checkTagsExist(ctx, r.client, path.Root("tag_id"), []int64{tagIDOf(plan.TagID)}, &resp.Diagnostics)
 }
 
 func (r *TagMembersResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

@@ -29,6 +29,7 @@ var (
 	_ resource.ResourceWithConfigure   = &UserTagsResource{}
 	_ resource.ResourceWithImportState = &UserTagsResource{}
 	_ resource.ResourceWithIdentity    = &UserTagsResource{}
+	_ resource.ResourceWithModifyPlan  = &UserTagsResource{}
 )
 
 // UserTagsResource is wechat_user_tags: the tags one follower carries.
@@ -70,7 +71,7 @@ func (r *UserTagsResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"tag_ids": schema.SetAttribute{
 				MarkdownDescription: fmt.Sprintf("Ids of the tags the follower carries, such as `wechat_tag.vip.id`; at most %d, "+
 					"the most WeChat lets a follower carry. Without `exclusive`, tags the follower carries beyond these count "+
-					"towards that limit too.", wechat.MaxTagsPerFollower),
+					"towards that limit too. An id the account does not have fails the plan.", wechat.MaxTagsPerFollower),
 				// Numbers, not Int64s: the framework refuses a fraction or a number beyond int64
 				// before any validator runs, with an error that blames the provider.
 				ElementType: types.NumberType,
@@ -235,6 +236,34 @@ func (r *UserTagsResource) Delete(ctx context.Context, req resource.DeleteReques
 	state.TagIDs = tagIDSet(membership.Managed(goal, out.Held), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: state.OpenID}, &resp.Diagnostics)
+}
+
+// ModifyPlan refuses, at plan time, tag ids the account does not have, for a new
+// resource or changed tag_ids only: a plan that changes nothing costs no extra call. An id
+// unknown at plan time, such as that of a wechat_tag this plan creates, is left to apply.
+func (r *UserTagsResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.client == nil {
+		return
+	}
+	var plan userTagsModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.TagIDs.IsUnknown() || plan.TagIDs.IsNull() {
+		return
+	}
+	if !req.State.Raw.IsNull() {
+		var state userTagsModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if resp.Diagnostics.HasError() || state.TagIDs.Equal(plan.TagIDs) {
+			return
+		}
+	}
+	var known []int64
+	for _, element := range plan.TagIDs.Elements() {
+		if n, ok := element.(types.Number); ok && !n.IsUnknown() && !n.IsNull() {
+			known = append(known, tagIDOf(n))
+		}
+	}
+	checkTagsExist(ctx, r.client, path.Root("tag_ids"), known, &resp.Diagnostics)
 }
 
 func (r *UserTagsResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

@@ -406,7 +406,7 @@ func TestAccUserTags_lostResponsesAreReadBackNotResent(t *testing.T) {
 // An update that fails midway saves what it applied, so the next plan shows only the
 // rest.
 func TestAccUserTags_updateFailingMidwaySavesWhatItApplied(t *testing.T) {
-	m := newTestMock(t, mockwechat.Config{Tags: []string{"VIP", "黄金会员"}})
+	m, trap := newTrappedTestMock(t, mockwechat.Config{Tags: []string{"VIP", "黄金会员", "白金会员"}, Followers: mockwechat.GenerateOpenIDs(3, 15)})
 	alice := m.follower(0)
 
 	resource.ParallelTest(t, resource.TestCase{
@@ -415,16 +415,61 @@ func TestAccUserTags_updateFailingMidwaySavesWhatItApplied(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: userTagsConfig(m, alice, "[100]", false)},
 			{
-				// Tag 101 is added, then tag 999, which does not exist, fails.
-				Config:      userTagsConfig(m, alice, "[100, 101, 999]", false),
-				ExpectError: expectError(`The account has no tag with id 999`),
+				// Tag 101 is added, then tagging 102 meets the daily quota, which no plan
+				// can foresee.
+				PreConfig:   func() { trap.arm(pathTagging, 1, wechat.CodeDailyQuotaReached) },
+				Config:      userTagsConfig(m, alice, "[100, 101, 102]", false),
+				ExpectError: expectError(`tag 102: .*errcode 45009.*after 1 tags were changed`),
+				Check:       checkFollowerTags(m, alice, 100, 101),
 			},
 			{
-				// The state holds 100 and 101: without 999, nothing is left to do.
+				// The state holds 100 and 101: without 102, nothing is left to do.
 				Config:           userTagsConfig(m, alice, "[100, 101]", false),
 				ConfigPlanChecks: plansNothing(),
 				Check:            checkFollowerTags(m, alice, 100, 101),
 			},
 		},
 	})
+}
+
+// A tag id the account does not have fails the plan, not the apply: the configuration
+// also creates a tag, and nothing at all is written.
+func TestAccMemberships_missingTagIDFailsThePlanBeforeAnyWrite(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{Tags: []string{"VIP"}})
+	alice := m.follower(0)
+	config := m.providerConfig() + fmt.Sprintf(`
+resource "wechat_tag" "new" {
+  name = "new"
+}
+
+resource "wechat_user_tags" "alice" {
+  openid  = %q
+  tag_ids = [wechat_tag.new.id, 100, 999]
+}
+
+resource "wechat_tag_members" "gone" {
+  tag_id  = 998
+  openids = [%q]
+}
+`, alice, alice)
+
+	const (
+		missing999 = `Tag not found.*with wechat_user_tags.alice.*tag_ids.*The account has no tag with id 999`
+		missing998 = `Tag not found.*with wechat_tag_members.gone.*tag_id.*The account has no tag with id 998`
+	)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				// Both, in either order.
+				ExpectError: expectError(`(?:` + missing999 + `.*` + missing998 + `|` + missing998 + `.*` + missing999 + `)`),
+			},
+		},
+	})
+	for _, path := range []string{"/cgi-bin/tags/create", pathTagging, pathUntagging} {
+		if n := m.CallCount(path); n != 0 {
+			t.Errorf("%s was called %d times; a plan that fails must write nothing", path, n)
+		}
+	}
 }
