@@ -212,10 +212,15 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		}
 		// Fetched here, once, so that credentials the service refuses make one error on the
 		// provider configuration before any resource is read, not one error per resource.
-		// A plan fetched the token at its first read anyway: the calls are the same.
-		if _, err := shared.Token(ctx); err != nil {
-			report(&resp.Diagnostics, subject{failure: "Unable to obtain a WeChat access token", about: "WeChat " + string(endpoint)}, err)
-			return
+		// A process that makes no other call, such as the apply of a plan that only
+		// imports, pays one stable_token call for it, which returns the token already valid
+		// and invalidates nothing. Not so /cgi-bin/token, whose every call replaces the
+		// token the account's servers hold: that one is fetched only when a call needs it.
+		if endpoint == wechat.StableTokenEndpoint {
+			if _, err := shared.Token(ctx); err != nil {
+				report(&resp.Diagnostics, subject{failure: "Unable to obtain a WeChat access token", about: "WeChat " + string(endpoint)}, err)
+				return
+			}
 		}
 		tokens = shared
 	}
