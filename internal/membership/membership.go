@@ -124,42 +124,41 @@ func Reconcile[M cmp.Ordered](ctx context.Context, cfg Config, store Store[M], g
 	desired, prior := newSet(goal.Desired), newSet(goal.Prior)
 	current := newSet(held)
 	var out Outcome[M]
-	stalled := 0
-	for {
-		changes := diff(goal, current, desired, prior)
-		if changes.Len() == 0 {
-			out.Held = current.sorted()
-			return out, nil
-		}
+	finish := func(err error) (Outcome[M], error) {
+		out.Held = current.sorted()
+		return out, err
+	}
+	changes := diff(goal, current, desired, prior)
+	for stalled := 0; changes.Len() > 0; {
 		if cfg.Limit > 0 {
 			if after := len(current) - len(changes.Remove) + len(changes.Add); after > cfg.Limit {
-				out.Held = current.sorted()
-				return out, &LimitError{Held: len(current), After: after, Limit: cfg.Limit}
+				return finish(&LimitError{Held: len(current), After: after, Limit: cfg.Limit})
 			}
 		}
 		out.Rounds++
 		lost, failed := round(ctx, cfg, store, current, changes, &out)
 		if failed != nil {
-			out.Held = current.sorted()
-			return out, failed
+			return finish(failed)
 		}
 		if lost == nil {
+			changes = diff(goal, current, desired, prior)
 			continue
 		}
 		members, err := store.Members(ctx)
 		out.Rereads++
 		if err != nil {
-			out.Held = current.sorted()
-			return out, fmt.Errorf("%w; reading the membership again to learn what was applied failed too: %w", lost, err)
+			return finish(fmt.Errorf("%w; reading the membership again to learn what was applied failed too: %w", lost, err))
 		}
 		current = newSet(members)
-		if diff(goal, current, desired, prior).Len() < changes.Len() {
+		next := diff(goal, current, desired, prior)
+		if next.Len() < changes.Len() {
 			stalled = 0
 		} else if stalled++; stalled >= cfg.MaxRoundsWithoutProgress {
-			out.Held = current.sorted()
-			return out, &StalledError[M]{Rounds: stalled, Last: lost}
+			return finish(&StalledError[M]{Rounds: stalled, Last: lost})
 		}
+		changes = next
 	}
+	return finish(nil)
 }
 
 // round makes the calls of changes, updating held with every call that succeeded. It

@@ -2,14 +2,12 @@ package provider
 
 import (
 	"context"
-	"math/big"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
 )
@@ -22,16 +20,6 @@ var (
 // TagDataSource is wechat_tag: one tag of the account, looked up by id or by name.
 type TagDataSource struct {
 	client tagsAPI
-}
-
-// tagLookupModel is wechat_tag: the tagDataSourceModel of wechat_tags, but with an id
-// that users type, so a Number, which reaches the validator that names a bad value and
-// the fix where an Int64 would fail inside the framework.
-type tagLookupModel struct {
-	ID            types.Number `tfsdk:"id"`
-	Name          types.String `tfsdk:"name"`
-	FollowerCount types.Int64  `tfsdk:"follower_count"`
-	System        types.Bool   `tfsdk:"system"`
 }
 
 func NewTagDataSource() datasource.DataSource {
@@ -84,7 +72,7 @@ func (d *TagDataSource) Configure(_ context.Context, req datasource.ConfigureReq
 }
 
 func (d *TagDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var config tagLookupModel
+	var config tagDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -104,8 +92,5 @@ func (d *TagDataSource) Read(ctx context.Context, req datasource.ReadRequest, re
 		resp.Diagnostics.Append(diagnose(missing, s, nil))
 		return
 	}
-	value := tagDataSourceValue(tag)
-	resp.Diagnostics.Append(resp.State.Set(ctx, tagLookupModel{
-		ID: types.NumberValue(new(big.Float).SetInt64(tag.ID)), Name: value.Name, FollowerCount: value.FollowerCount, System: value.System,
-	})...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, tagDataSourceValue(tag))...)
 }

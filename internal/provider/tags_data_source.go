@@ -3,6 +3,7 @@ package provider
 import (
 	"cmp"
 	"context"
+	"math/big"
 	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -28,9 +29,11 @@ type tagsDataSourceModel struct {
 }
 
 // tagDataSourceModel is one tag as the data sources show it: an element of
-// wechat_tags.tags, and the whole of wechat_tag.
+// wechat_tags.tags, and the whole of wechat_tag. The id is a Number because wechat_tag's
+// is typed by users: the framework refuses a fraction or a number beyond int64 in an
+// Int64 before any validator can name the value and the fix.
 type tagDataSourceModel struct {
-	ID            types.Int64  `tfsdk:"id"`
+	ID            types.Number `tfsdk:"id"`
 	Name          types.String `tfsdk:"name"`
 	FollowerCount types.Int64  `tfsdk:"follower_count"`
 	System        types.Bool   `tfsdk:"system"`
@@ -38,7 +41,7 @@ type tagDataSourceModel struct {
 
 func tagDataSourceValue(tag wechat.Tag) tagDataSourceModel {
 	return tagDataSourceModel{
-		ID:            types.Int64Value(tag.ID),
+		ID:            types.NumberValue(new(big.Float).SetInt64(tag.ID)),
 		Name:          types.StringValue(tag.Name),
 		FollowerCount: types.Int64Value(int64(tag.Count)),
 		System:        types.BoolValue(wechat.IsSystemTag(tag.ID)),
@@ -68,7 +71,7 @@ func (d *TagsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, r
 				Computed:            true,
 				NestedObject: schema.NestedAttributeObject{
 					Attributes: map[string]schema.Attribute{
-						"id": schema.Int64Attribute{
+						"id": schema.NumberAttribute{
 							MarkdownDescription: "The id WeChat gave the tag: the import id of a `wechat_tag`, and what `wechat_user_tags.tag_ids` takes.",
 							Computed:            true,
 						},
