@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
@@ -361,4 +364,44 @@ func TestCredentialPrecedence(t *testing.T) {
 			}
 		})
 	}
+}
+
+// configureProvider calls the provider's Configure as Terraform would, with the provider
+// block attrs (every other attribute null), under plain go test.
+func configureProvider(t *testing.T, attrs map[string]string) provider.ConfigureResponse {
+	t.Helper()
+	p := New("test")()
+	var schemaResp provider.SchemaResponse
+	p.Schema(t.Context(), provider.SchemaRequest{}, &schemaResp)
+	objectType := schemaResp.Schema.Type().TerraformType(t.Context()).(tftypes.Object) //nolint:forcetypeassert // a provider schema is an object
+	values := map[string]tftypes.Value{}
+	for name, typ := range objectType.AttributeTypes {
+		values[name] = tftypes.NewValue(typ, nil)
+		if v, ok := attrs[name]; ok {
+			values[name] = tftypes.NewValue(typ, v)
+		}
+	}
+	req := provider.ConfigureRequest{Config: tfsdk.Config{Schema: schemaResp.Schema, Raw: tftypes.NewValue(objectType, values)}}
+	var resp provider.ConfigureResponse
+	p.Configure(t.Context(), req, &resp)
+	return resp
+}
+
+func TestConfigureFetchesTheTokenOnce(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{})
+	t.Run("refused credentials are one error of the configuration", func(t *testing.T) {
+		resp := configureProvider(t, map[string]string{"app_id": testAppID, "app_secret": "00000000000000000000000000000000", "base_url": m.URL})
+		expectDiagnostic(t, resp.Diagnostics, "WeChat refused the AppSecret", "app_secret", EnvAppSecret, "errcode 40125")
+		if resp.ResourceData != nil {
+			t.Error("a provider whose credentials were refused handed resources a client")
+		}
+	})
+	t.Run("/cgi-bin/token is not called until a call needs it", func(t *testing.T) {
+		m.ResetCalls()
+		resp := configureProvider(t, map[string]string{"app_id": testAppID, "app_secret": testAppSecret, "base_url": m.URL, "token_endpoint": "token"})
+		expectNoDiagnostics(t, resp.Diagnostics)
+		if n := m.CallCount("/cgi-bin/token"); n != 0 {
+			t.Errorf("Configure called /cgi-bin/token %d times, want none: each call replaces the account's token", n)
+		}
+	})
 }
