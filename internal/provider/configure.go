@@ -13,8 +13,16 @@ import (
 // Terraform Cloud, so that every Read, Create, Update and Delete path can be tested with
 // a fake under plain go test. *wechat.Client implements them.
 
+// accountAPI names the account the provider acts for.
+type accountAPI interface {
+	// AppID is the account's AppID, "" when the provider has a token obtained elsewhere
+	// and no app_id naming its account.
+	AppID() string
+}
+
 // tagsAPI is what wechat_tag and the tag data sources ask of WeChat.
 type tagsAPI interface {
+	accountAPI
 	CreateTag(ctx context.Context, name string) (wechat.Tag, error)
 	RenameTag(ctx context.Context, id int64, name string) error
 	DeleteTag(ctx context.Context, id int64) error
@@ -27,6 +35,7 @@ type tagsAPI interface {
 // membershipsAPI is what wechat_user_tags and wechat_tag_members ask of WeChat: the
 // memberships, and the account's tags, to check tag ids at plan time.
 type membershipsAPI interface {
+	accountAPI
 	CachedTags(ctx context.Context) ([]wechat.Tag, error)
 	FollowerTags(ctx context.Context, openid string) ([]int64, error)
 	TagMembers(ctx context.Context, tagID int64) ([]string, error)

@@ -43,6 +43,7 @@ const (
 	callerIPNotWhitelisted
 	callerIPNeedsConfirmation
 	apiUnauthorized
+	otherAccount
 )
 
 // subject is what a failed call was about, and where the configuration sets it.
@@ -61,6 +62,9 @@ type subject struct {
 	followerTags, followerTagsAfter int
 	// callerIP is the IP WeChat saw the provider call from, when it names one.
 	callerIP string
+	// appID is the account the provider acts for; recordedAppID the one a resource was
+	// created or imported under.
+	appID, recordedAppID string
 
 	// The attributes that set the tag, the followers and the name; empty where the
 	// resource has none.
@@ -178,6 +182,14 @@ var problems = map[condition]problem{
 		return "WeChat does not let this account call the API. The user tag API needs a verified Official Account (微信认证), " +
 			"and verification lapses every year; a third-party platform needs the user-management permission set in the account's " +
 			"authorization. Verify the account, or renew its verification or authorization, then run Terraform again."
+	}},
+	otherAccount: {"Credentials of another account", onNothing, func(s subject) string {
+		return fmt.Sprintf("This resource was created or imported under the Official Account with AppID %s, but the provider has the "+
+			"credentials of AppID %s. Under that account the resource's objects look deleted, and reading it would drop it from the state, "+
+			"so the provider stops before any call and the state is left as it was. Give the provider the credentials of %s "+
+			"(app_id and app_secret, or %s and %s; with access_token, the app_id that names its account). "+
+			"To move the resource to the other account on purpose, remove it from the state (terraform state rm) and import it "+
+			"under the new credentials.", s.recordedAppID, s.appID, s.recordedAppID, EnvAppID, EnvAppSecret)
 	}},
 	tagHasTooManyFans: {"Tag has too many followers to delete", onNothing, func(s subject) string {
 		return fmt.Sprintf("WeChat refuses to delete tag %d because more than 100,000 followers carry it. "+

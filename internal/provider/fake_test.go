@@ -28,6 +28,8 @@ type fakeWechat struct {
 	// faults are the outcomes of the next calls of an endpoint, in turn; ok when empty.
 	faults map[string][]fakeFault
 	calls  map[string]int
+	// appID is the account's AppID, as AppID reports it.
+	appID string
 }
 
 // fakeFault is what a scripted call does instead of succeeding.
@@ -60,12 +62,17 @@ func newFakeWechat(followers ...string) *fakeWechat {
 		foreign:   map[string]bool{},
 		faults:    map[string][]fakeFault{},
 		calls:     map[string]int{},
+		appID:     fakeAppID,
 	}
 	for _, openid := range followers {
 		f.followers[openid] = map[int64]bool{}
 	}
 	return f
 }
+
+const fakeAppID = "wxfa4e000000000001"
+
+func (f *fakeWechat) AppID() string { return f.appID }
 
 func (f *fakeWechat) script(endpoint string, faults ...fakeFault) {
 	f.mu.Lock()

@@ -78,11 +78,13 @@ func (p *WechatProvider) Metadata(_ context.Context, _ provider.MetadataRequest,
 func (p *WechatProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Manages the user tags of a WeChat Official Account. " +
-			"Authenticate with `app_id` and `app_secret`, or with an `access_token` obtained elsewhere; not both.",
+			"Authenticate with `app_id` and `app_secret`, or with an `access_token` obtained elsewhere, which `app_id` may accompany to name its account.",
 		Attributes: map[string]schema.Attribute{
 			"app_id": schema.StringAttribute{
 				MarkdownDescription: "AppID of the Official Account, such as `wx1234567890abcdef`. " +
 					"Used with `app_secret` to obtain access tokens from `/cgi-bin/stable_token`. " +
+					"Beside `access_token` it authenticates nothing: it names the account the token belongs to, so that the account guard " +
+					"can refuse to touch resources created under another account (see the troubleshooting guide). " +
 					"Defaults to the `" + EnvAppID + "` environment variable.",
 				Optional: true,
 			},
@@ -95,7 +97,9 @@ func (p *WechatProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			"access_token": schema.StringAttribute{
 				MarkdownDescription: "An access token obtained elsewhere, such as a third-party platform's `authorizer_access_token`. " +
 					"It is used as it is and never refreshed; when it expires, give the provider a new one. " +
-					"Conflicts with `app_id` and `app_secret` in the provider block; set here, it wins over `" + EnvAppID + "` and `" + EnvAppSecret + "` in the environment. " +
+					"Conflicts with `app_secret`; set here, it wins over `" + EnvAppID + "` and `" + EnvAppSecret + "` in the environment. " +
+					"Set `app_id` beside it to name the token's account; without it the provider cannot tell which account the token is for, " +
+					"and the account guard checks nothing. " +
 					"Defaults to the `" + EnvAccessToken + "` environment variable.",
 				Optional:  true,
 				Sensitive: true,
@@ -201,6 +205,7 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		HTTPClient: &http.Client{Timeout: timeout, Transport: userAgentTransport{"terraform-provider-wechat/" + p.version}},
 		Observer:   callLogger(resolved["app_secret"], resolved["access_token"]),
 		Retry:      retry,
+		AppID:      resolved["app_id"],
 	}
 	var tokens wechat.TokenSource = wechat.StaticToken(resolved["access_token"])
 	if resolved["access_token"] == "" {
@@ -268,7 +273,8 @@ func tuning(resolved map[string]string) (wechat.RetryPolicy, time.Duration, diag
 // AWS and Google providers let an argument win over a variable: credentials of one way to
 // authenticate set in the block hide the environment's credentials of the other way, so
 // that a WECHAT_APP_ID exported in the shell for another tool does not break a block that
-// sets access_token.
+// sets access_token. Beside a token in the block, only an app_id in the block names the
+// token's account: one in the environment may be another project's.
 func shadowEnvironmentCredentials(resolved, fromEnv map[string]string) {
 	inBlock := func(attribute string) bool { return resolved[attribute] != "" && fromEnv[attribute] == "" }
 	drop := func(attributes ...string) {
@@ -278,18 +284,20 @@ func shadowEnvironmentCredentials(resolved, fromEnv map[string]string) {
 			}
 		}
 	}
-	appInBlock := inBlock("app_id") || inBlock("app_secret")
 	switch {
-	case inBlock("access_token") && !appInBlock:
-		drop("app_id", "app_secret")
-	case appInBlock && !inBlock("access_token"):
+	case inBlock("access_token") && !inBlock("app_secret"):
+		drop("app_secret")
+		if !inBlock("app_id") {
+			drop("app_id")
+		}
+	case !inBlock("access_token") && (inBlock("app_secret") || inBlock("app_id") && resolved["app_secret"] != ""):
 		drop("access_token")
 	}
 }
 
 // checkCredentials demands exactly one way to authenticate, among the values in effect:
-// app_id with app_secret, or access_token. Each diagnostic says where the values came
-// from.
+// app_id with app_secret, or access_token, which an app_id may accompany to name the
+// token's account for the account guard. Each diagnostic says where the values came from.
 func checkCredentials(resolved, fromEnv map[string]string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	appID, secret, token := resolved["app_id"] != "", resolved["app_secret"] != "", resolved["access_token"] != ""
@@ -300,16 +308,12 @@ func checkCredentials(resolved, fromEnv map[string]string) diag.Diagnostics {
 		return "in the provider block"
 	}
 	const howTo = "Authenticate either with app_id and app_secret (or the " + EnvAppID + " and " + EnvAppSecret +
-		" environment variables), or with access_token (or " + EnvAccessToken + "), not both. " +
-		"A value set in the provider block wins over the environment."
+		" environment variables), or with access_token (or " + EnvAccessToken + "), which app_id may accompany to name the " +
+		"account the token belongs to; never access_token with app_secret. A value set in the provider block wins over the environment."
 	switch {
-	case token && (appID || secret):
-		app := "app_id"
-		if !appID {
-			app = "app_secret"
-		}
+	case token && secret:
 		diags.AddAttributeError(path.Root("access_token"), "Conflicting WeChat credentials",
-			fmt.Sprintf("An access token is set (%s), and so is %s (%s). Unset one of them. %s", from("access_token"), app, from(app), howTo))
+			fmt.Sprintf("An access token is set (%s), and so is app_secret (%s). Unset one of them. %s", from("access_token"), from("app_secret"), howTo))
 	case token:
 	case appID && !secret:
 		diags.AddAttributeError(path.Root("app_secret"), "Missing WeChat AppSecret",

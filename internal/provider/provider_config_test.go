@@ -149,7 +149,7 @@ func TestAccProvider_bothWaysInTheEnvironmentConflict(t *testing.T) {
 				Config:   fmt.Sprintf("provider \"wechat\" {\n  base_url = %q\n}\n", m.URL) + tagVIP,
 				PlanOnly: true,
 				ExpectError: expectError(`Conflicting WeChat credentials.*An access token is set \(from the WECHAT_ACCESS_TOKEN environment variable\), ` +
-					`and so is app_id \(from the WECHAT_APP_ID environment variable\)`),
+					`and so is app_secret \(from the WECHAT_APP_SECRET environment variable\)`),
 			},
 		},
 	})
@@ -337,7 +337,9 @@ func TestCredentialPrecedence(t *testing.T) {
 		{"block token hides env app", map[string]string{"access_token": token}, map[string]string{"app_id": id, "app_secret": secret}, token, "", ""},
 		{"block app hides env token", map[string]string{"app_id": id, "app_secret": secret}, map[string]string{"access_token": token}, "", id, ""},
 		{"block app_id alone still takes env secret", map[string]string{"app_id": id}, map[string]string{"app_secret": secret, "access_token": token}, "", id, ""},
-		{"both ways in the block conflict", map[string]string{"access_token": token, "app_id": id}, nil, "", "", "Conflicting WeChat credentials"},
+		{"block token with block app_id names the account", map[string]string{"access_token": token, "app_id": id}, map[string]string{"app_secret": secret}, token, id, ""},
+		{"env token with env app_id names the account", nil, map[string]string{"access_token": token, "app_id": id}, token, id, ""},
+		{"both ways in the block conflict", map[string]string{"access_token": token, "app_secret": secret}, nil, "", "", "Conflicting WeChat credentials"},
 		{"both ways in the environment conflict", nil, map[string]string{"access_token": token, "app_secret": secret}, "", "", "from the WECHAT_APP_SECRET environment variable"},
 		{"nothing anywhere", nil, nil, "", "", "Missing WeChat credentials"},
 	}

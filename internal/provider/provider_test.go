@@ -40,18 +40,23 @@ func TestMain(m *testing.M) {
 type testMock struct {
 	*mockwechat.Server
 	URL string
+	// appID and appSecret are its account's credentials: testAppID and testAppSecret
+	// unless the test's Config named another account.
+	appID, appSecret string
 }
 
 func newTestMock(t *testing.T, cfg mockwechat.Config) *testMock {
 	t.Helper()
-	cfg.AppID, cfg.AppSecret = testAppID, testAppSecret
+	if cfg.AppID == "" {
+		cfg.AppID, cfg.AppSecret = testAppID, testAppSecret
+	}
 	if cfg.Followers == nil {
 		cfg.Followers = mockwechat.GenerateOpenIDs(5, int64(len(t.Name())))
 	}
 	server := mockwechat.New(cfg)
 	httpServer := httptest.NewServer(server)
 	t.Cleanup(httpServer.Close)
-	return &testMock{Server: server, URL: httpServer.URL}
+	return &testMock{Server: server, URL: httpServer.URL, appID: cfg.AppID, appSecret: cfg.AppSecret}
 }
 
 // providerConfig is a provider block authenticating with the app's id and secret; extra
@@ -64,7 +69,7 @@ provider "wechat" {
   base_url   = %q
   %s
 }
-`, testAppID, testAppSecret, m.URL, strings.Join(extra, "\n  "))
+`, m.appID, m.appSecret, m.URL, strings.Join(extra, "\n  "))
 }
 
 // staticTokenProviderConfig is a provider block with an access token obtained elsewhere, as

@@ -153,10 +153,14 @@ func (r *TagMembersResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
 }
 
 func (r *TagMembersResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
+		return
+	}
 	var state tagMembersModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -183,10 +187,14 @@ func (r *TagMembersResource) Read(ctx context.Context, req resource.ReadRequest,
 	observed := membership.Observed(openIDsOf(state.OpenIDs), held, importing || state.Exclusive.ValueBool())
 	state.OpenIDs = openIDList(observed, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
 }
 
 func (r *TagMembersResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
+		return
+	}
 	var plan, state tagMembersModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -209,10 +217,14 @@ func (r *TagMembersResource) Update(ctx context.Context, req resource.UpdateRequ
 		plan = state
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
 }
 
 func (r *TagMembersResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
+		return
+	}
 	var state tagMembersModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -243,7 +255,10 @@ func (r *TagMembersResource) Delete(ctx context.Context, req resource.DeleteRequ
 // ModifyPlan refuses, at plan time, a tag_id the account does not have, for a new
 // resource or a changed tag_id only: a plan that changes nothing costs no extra call.
 func (r *TagMembersResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.client == nil {
+	if r.client == nil || (!req.State.Raw.IsNull() && !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics)) {
+		return
+	}
+	if req.Plan.Raw.IsNull() {
 		return
 	}
 	var plan tagMembersModel
@@ -290,6 +305,7 @@ func (r *TagMembersResource) ImportState(ctx context.Context, req resource.Impor
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tag_id"), types.NumberValue(new(big.Float).SetInt64(id)))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("exclusive"), false)...)
+	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(id)}, &resp.Diagnostics)
 }
 

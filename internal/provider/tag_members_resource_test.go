@@ -128,7 +128,7 @@ func newTrappedTestMock(t *testing.T, cfg mockwechat.Config) (*testMock, *callTr
 	trap := &callTrap{mock: mockwechat.New(cfg)}
 	httpServer := httptest.NewServer(trap)
 	t.Cleanup(httpServer.Close)
-	return &testMock{Server: trap.mock, URL: httpServer.URL}, trap
+	return &testMock{Server: trap.mock, URL: httpServer.URL, appID: cfg.AppID, appSecret: cfg.AppSecret}, trap
 }
 
 // expectPriorListSize proves, from the plan, how many elements the state held in a list

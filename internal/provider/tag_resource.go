@@ -93,10 +93,14 @@ func (r *TagResource) Create(ctx context.Context, req resource.CreateRequest, re
 	}
 	plan.ID = types.Int64Value(tag.ID)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, tagIdentityModel{ID: plan.ID}, &resp.Diagnostics)
 }
 
 func (r *TagResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
+		return
+	}
 	var state tagModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -117,10 +121,14 @@ func (r *TagResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 	}
 	state.Name = types.StringValue(tag.Name)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, tagIdentityModel{ID: state.ID}, &resp.Diagnostics)
 }
 
 func (r *TagResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
+		return
+	}
 	var plan, state tagModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -136,10 +144,14 @@ func (r *TagResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, tagIdentityModel{ID: plan.ID}, &resp.Diagnostics)
 }
 
 func (r *TagResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
+		return
+	}
 	var state tagModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -173,6 +185,7 @@ func (r *TagResource) ImportState(ctx context.Context, req resource.ImportStateR
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, tagModel{ID: types.Int64Value(tag.ID), Name: types.StringValue(tag.Name)})...)
+	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, tagIdentityModel{ID: types.Int64Value(tag.ID)}, &resp.Diagnostics)
 }
 
@@ -213,7 +226,10 @@ func tagWhere(tags []wechat.Tag, match func(wechat.Tag) bool) (wechat.Tag, bool)
 // ModifyPlan reports, at plan time, a new name that another tag of the account already
 // has: WeChat would refuse it at apply, after other resources were changed.
 func (r *TagResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.client == nil {
+	if r.client == nil || (!req.State.Raw.IsNull() && !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics)) {
+		return
+	}
+	if req.Plan.Raw.IsNull() {
 		return
 	}
 	var plan tagModel

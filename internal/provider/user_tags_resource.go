@@ -149,10 +149,14 @@ func (r *UserTagsResource) Create(ctx context.Context, req resource.CreateReques
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: plan.OpenID}, &resp.Diagnostics)
 }
 
 func (r *UserTagsResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
+		return
+	}
 	var state userTagsModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -179,10 +183,14 @@ func (r *UserTagsResource) Read(ctx context.Context, req resource.ReadRequest, r
 	prior := tagIDsOf(ctx, state.TagIDs, &resp.Diagnostics)
 	state.TagIDs = tagIDSet(membership.Observed(prior, held, importing || state.Exclusive.ValueBool()), &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: state.OpenID}, &resp.Diagnostics)
 }
 
 func (r *UserTagsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
+		return
+	}
 	var plan, state userTagsModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -209,10 +217,14 @@ func (r *UserTagsResource) Update(ctx context.Context, req resource.UpdateReques
 		plan = state
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: plan.OpenID}, &resp.Diagnostics)
 }
 
 func (r *UserTagsResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
+		return
+	}
 	var state userTagsModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	goal := membership.Removal(tagIDsOf(ctx, state.TagIDs, &resp.Diagnostics))
@@ -242,7 +254,10 @@ func (r *UserTagsResource) Delete(ctx context.Context, req resource.DeleteReques
 // resource or changed tag_ids only: a plan that changes nothing costs no extra call. An id
 // unknown at plan time, such as that of a wechat_tag this plan creates, is left to apply.
 func (r *UserTagsResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.client == nil {
+	if r.client == nil || (!req.State.Raw.IsNull() && !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics)) {
+		return
+	}
+	if req.Plan.Raw.IsNull() {
 		return
 	}
 	var plan userTagsModel
@@ -283,6 +298,7 @@ func (r *UserTagsResource) ImportState(ctx context.Context, req resource.ImportS
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("openid"), openid)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("exclusive"), false)...)
+	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: types.StringValue(openid)}, &resp.Diagnostics)
 }
 

@@ -43,6 +43,10 @@ type Config struct {
 	Observer Observer
 	// Retry bounds the retries of transient failures. The zero value retries nothing.
 	Retry RetryPolicy
+	// AppID names the account the client acts for, "" when unknown (a token obtained
+	// elsewhere whose account nobody named). No tag call sends it: WeChat knows the account
+	// by the token alone, and answers 49003 to an openid of another account.
+	AppID string
 }
 
 // RetryPolicy bounds how transient failures are retried: exponential backoff from
@@ -98,6 +102,7 @@ type Client struct {
 	tokens TokenSource
 	fresh  freshTags
 	tags   tagCache
+	appID  string
 }
 
 // NewClient returns a client of the service described by cfg.
@@ -109,8 +114,11 @@ func NewClient(cfg Config, tokens TokenSource) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{raw: raw, tokens: tokens}, nil
+	return &Client{raw: raw, tokens: tokens, appID: cfg.AppID}, nil
 }
+
+// AppID is the account the client acts for, as Config named it; "" when unknown.
+func (c *Client) AppID() string { return c.appID }
 
 // apiRequest is one call of an endpoint, as sent again on each attempt.
 type apiRequest struct {
