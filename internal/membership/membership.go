@@ -104,6 +104,23 @@ func diff[M cmp.Ordered](goal Goal[M], held, desired, prior set[M]) Changes[M] {
 	return changes
 }
 
+// Plan returns the changes goal needs from held, and the *LimitError Reconcile would
+// return for them before its first call: what a plan can tell of a change without making
+// it.
+func Plan[M cmp.Ordered](cfg Config, goal Goal[M], held []M) (Changes[M], error) {
+	current := newSet(held)
+	changes := diff(goal, current, newSet(goal.Desired), newSet(goal.Prior))
+	return changes, checkLimit(cfg.Limit, len(current), changes)
+}
+
+// checkLimit refuses changes that would give a key holding held members more than limit.
+func checkLimit[M cmp.Ordered](limit, held int, changes Changes[M]) error {
+	if after := held - len(changes.Remove) + len(changes.Add); limit > 0 && after > limit {
+		return &LimitError{Held: held, After: after, Limit: limit}
+	}
+	return nil
+}
+
 // Outcome is what a reconciliation did and what it knows of the membership afterwards.
 type Outcome[M cmp.Ordered] struct {
 	// Held are the members that carry the key, as far as the last read and the calls that
@@ -130,10 +147,8 @@ func Reconcile[M cmp.Ordered](ctx context.Context, cfg Config, store Store[M], g
 	}
 	changes := diff(goal, current, desired, prior)
 	for stalled := 0; changes.Len() > 0; {
-		if cfg.Limit > 0 {
-			if after := len(current) - len(changes.Remove) + len(changes.Add); after > cfg.Limit {
-				return finish(&LimitError{Held: len(current), After: after, Limit: cfg.Limit})
-			}
+		if err := checkLimit(cfg.Limit, len(current), changes); err != nil {
+			return finish(err)
 		}
 		out.Rounds++
 		lost, failed := round(ctx, cfg, store, current, changes, &out)

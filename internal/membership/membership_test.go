@@ -189,6 +189,48 @@ func TestReconcileLimit(t *testing.T) {
 	})
 }
 
+// Plan refuses exactly the changes Reconcile refuses before its first call, and finds the
+// changes Reconcile then makes.
+func TestPlanAgreesWithReconcile(t *testing.T) {
+	held := names("t", 19)
+	tests := []struct {
+		name      string
+		goal      Goal[string]
+		wantAfter int // 0: within the limit
+	}{
+		{"one more fits", Goal[string]{Desired: []string{"a"}}, 0},
+		{"two more do not", Goal[string]{Desired: []string{"a", "b"}}, 21},
+		{"held members count once", Goal[string]{Desired: append([]string{"a"}, held...)}, 0},
+		{"exclusive makes room", Goal[string]{Desired: []string{"a", "b", "c"}, Exclusive: true}, 0},
+		{"dropping a managed member makes room", Goal[string]{Desired: []string{"a", "b"}, Prior: held[:1]}, 0},
+		{"a prior member not held makes none", Goal[string]{Desired: []string{"a", "b"}, Prior: []string{"gone"}}, 21},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := Config{Limit: 20}
+			changes, planErr := Plan(cfg, tt.goal, held)
+			store := newFakeStore(held...)
+			_, reconcileErr := Reconcile(t.Context(), cfg, store, tt.goal, held)
+			var limitErr *LimitError
+			if tt.wantAfter == 0 {
+				if planErr != nil || reconcileErr != nil {
+					t.Fatalf("Plan: %v, Reconcile: %v; want both within the limit", planErr, reconcileErr)
+				}
+			} else {
+				if !errors.As(planErr, &limitErr) || limitErr.Held != 19 || limitErr.After != tt.wantAfter {
+					t.Fatalf("Plan: %v, want a LimitError 19 → %d", planErr, tt.wantAfter)
+				}
+				if reconcileErr == nil || reconcileErr.Error() != planErr.Error() || store.calls != 0 {
+					t.Fatalf("Reconcile: %v after %d calls, want Plan's error before any", reconcileErr, store.calls)
+				}
+			}
+			if want := Diff(tt.goal, held); !slices.Equal(changes.Add, want.Add) || !slices.Equal(changes.Remove, want.Remove) {
+				t.Errorf("Plan = %+v, Diff = %+v", changes, want)
+			}
+		})
+	}
+}
+
 // A call that fails for good at any batch position stops the change there: the error
 // names that batch, and Held counts exactly the batches applied before it.
 func TestReconcileFailureAtEachBatch(t *testing.T) {
