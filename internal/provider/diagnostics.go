@@ -44,6 +44,8 @@ const (
 	callerIPNeedsConfirmation
 	apiUnauthorized
 	otherAccount
+	exclusiveRemovesTags
+	exclusiveRemovesFollowers
 )
 
 // subject is what a failed call was about, and where the configuration sets it.
@@ -60,6 +62,8 @@ type subject struct {
 	openids []string
 	// followerTags is how many tags a follower carries now and would carry after a change.
 	followerTags, followerTagsAfter int
+	// removed names what an apply would remove that the plan does not show.
+	removed []string
 	// callerIP is the IP WeChat saw the provider call from, when it names one.
 	callerIP string
 	// appID is the account the provider acts for; recordedAppID the one a resource was
@@ -78,6 +82,12 @@ type problem struct {
 	at     func(subject) path.Path
 	detail func(subject) string
 }
+
+// maxNamedFollowers bounds the openids a message lists; it counts the rest.
+const maxNamedFollowers = 20
+
+// warnings are the conditions that warn of what an apply will do, rather than refuse it.
+var warnings = map[condition]bool{exclusiveRemovesTags: true, exclusiveRemovesFollowers: true}
 
 func onTag(s subject) path.Path       { return s.tagAttr }
 func onOpenIDs(s subject) path.Path   { return s.openIDAttr }
@@ -191,6 +201,22 @@ var problems = map[condition]problem{
 			"To move the resource to the other account on purpose, remove it from the state (terraform state rm) and import it "+
 			"under the new credentials.", s.recordedAppID, s.appID, s.recordedAppID, EnvAppID, EnvAppSecret)
 	}},
+	exclusiveRemovesTags: {"Exclusive removes tags the plan does not show", onTagsOrIDs, func(s subject) string {
+		return fmt.Sprintf("With exclusive = true the apply takes from the follower %s every tag tag_ids does not list, and it carries %s, "+
+			"which no earlier state managed: the plan cannot show them as removed, but the apply removes them. "+
+			"To keep them, list them in tag_ids; to leave tags given outside Terraform alone, set exclusive = false.",
+			quoteAll(s.openids), strings.Join(s.removed, ", "))
+	}},
+	exclusiveRemovesFollowers: {"Exclusive removes followers the plan does not show", onOpenIDs, func(s subject) string {
+		named, more := s.openids, ""
+		if len(named) > maxNamedFollowers {
+			named, more = named[:maxNamedFollowers], fmt.Sprintf(" and %d more", len(s.openids)-maxNamedFollowers)
+		}
+		return fmt.Sprintf("With exclusive = true the apply takes tag %d from every follower openids does not list, and %d followers carry it "+
+			"whom no earlier state managed: the plan cannot show them as removed, but the apply untags them: %s%s. "+
+			"To keep them, list them in openids; to leave followers tagged outside Terraform alone, set exclusive = false.",
+			s.tagID, len(s.openids), quoteAll(named), more)
+	}},
 	tagHasTooManyFans: {"Tag has too many followers to delete", onNothing, func(s subject) string {
 		return fmt.Sprintf("WeChat refuses to delete tag %d because more than 100,000 followers carry it. "+
 			"Untag its followers first, then destroy again.", s.tagID)
@@ -249,7 +275,13 @@ func diagnose(c condition, s subject, err error) diag.Diagnostic {
 	if err != nil {
 		detail += " (" + err.Error() + ")"
 	}
-	if at := p.at(s); len(at.Steps()) > 0 {
+	at := p.at(s)
+	switch {
+	case warnings[c] && len(at.Steps()) > 0:
+		return diag.NewAttributeWarningDiagnostic(at, p.summary, detail)
+	case warnings[c]:
+		return diag.NewWarningDiagnostic(p.summary, detail)
+	case len(at.Steps()) > 0:
 		return diag.NewAttributeErrorDiagnostic(at, p.summary, detail)
 	}
 	return diag.NewErrorDiagnostic(p.summary, detail)

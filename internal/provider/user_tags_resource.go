@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -250,9 +251,13 @@ func (r *UserTagsResource) Delete(ctx context.Context, req resource.DeleteReques
 	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: state.OpenID}, &resp.Diagnostics)
 }
 
-// ModifyPlan refuses, at plan time, tag ids the account does not have, for a new
-// resource or changed tag_ids only: a plan that changes nothing costs no extra call. An id
-// unknown at plan time, such as that of a wechat_tag this plan creates, is left to apply.
+// ModifyPlan checks, at plan time, what WeChat would refuse at apply, for a new resource
+// or a change of openid, tag_ids or exclusive only: a plan that changes nothing costs no
+// extra call. Tag ids the account lacks are found in the tags/get the plan shares; an
+// openid that does not follow the account, and more than 20 tags on the follower counting
+// those given outside Terraform, in one getidlist of the follower. A value unknown at plan
+// time, such as the id of a wechat_tag this plan creates, is left to apply, which reads the
+// follower and checks the limit before its first write.
 func (r *UserTagsResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if r.client == nil || (!req.State.Raw.IsNull() && !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics)) {
 		return
@@ -265,20 +270,83 @@ func (r *UserTagsResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if resp.Diagnostics.HasError() || plan.TagIDs.IsUnknown() || plan.TagIDs.IsNull() {
 		return
 	}
+	var prior []int64
 	if !req.State.Raw.IsNull() {
 		var state userTagsModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() || state.TagIDs.Equal(plan.TagIDs) {
+		if resp.Diagnostics.HasError() ||
+			state.TagIDs.Equal(plan.TagIDs) && state.Exclusive.Equal(plan.Exclusive) && state.OpenID.Equal(plan.OpenID) {
 			return
+		}
+		if state.OpenID.Equal(plan.OpenID) {
+			prior = tagIDsOf(ctx, state.TagIDs, &resp.Diagnostics)
 		}
 	}
 	var known []int64
+	allKnown := true
 	for _, element := range plan.TagIDs.Elements() {
 		if n, ok := element.(types.Number); ok && !n.IsUnknown() && !n.IsNull() {
 			known = append(known, tagIDOf(n))
+		} else {
+			allKnown = false
 		}
 	}
 	checkTagsExist(ctx, r.client, path.Root("tag_ids"), known, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() || !allKnown || plan.OpenID.IsUnknown() || plan.Exclusive.IsUnknown() {
+		return
+	}
+	goal := membership.Goal[int64]{Desired: known, Prior: prior, Exclusive: plan.Exclusive.ValueBool()}
+	checkFollowerChange(ctx, r.client, plan.OpenID.ValueString(), goal, &resp.Diagnostics)
+}
+
+// checkFollowerChange reads the follower's tags once and reports what the apply toward
+// goal would meet: an openid WeChat does not know for this account, or more tags than a
+// follower may carry, as errors; the tags exclusive removes that no earlier state
+// managed, which the plan cannot show, as a warning naming each. A read that fails
+// otherwise leaves the checks to apply, which makes the same read before its first write.
+func checkFollowerChange(ctx context.Context, api membershipsAPI, openid string, goal membership.Goal[int64], diags *diag.Diagnostics) {
+	s := followerSubject(openid)
+	held, err := api.FollowerTags(ctx, openid)
+	switch {
+	case wechat.IsUnknownFollower(err), wechat.IsOpenIDOfAnotherApp(err):
+		report(diags, s, err)
+		return
+	case err != nil:
+		diags.AddAttributeWarning(path.Root("openid"), "Unable to check the follower",
+			fmt.Sprintf("Reading the tags of follower %q to check the change failed; the apply reads them again before its first change: %s", openid, err))
+		return
+	}
+	changes, err := membership.Plan(followerTagsConfig, goal, held)
+	if err != nil {
+		reportChange(diags, openid, membership.Outcome[int64]{}, err)
+		return
+	}
+	shown := goal.Prior
+	var unshown []int64
+	for _, id := range changes.Remove {
+		if !slices.Contains(shown, id) {
+			unshown = append(unshown, id)
+		}
+	}
+	if len(unshown) > 0 {
+		s.removed = tagLabels(ctx, api, unshown)
+		diags.Append(diagnose(exclusiveRemovesTags, s, nil))
+	}
+}
+
+// tagLabels names tags for a message: the id, and the name where the shared tags/get
+// knows it.
+func tagLabels(ctx context.Context, api membershipsAPI, ids []int64) []string {
+	tags, _ := api.CachedTags(ctx)
+	labels := make([]string, 0, len(ids))
+	for _, id := range ids {
+		label := strconv.FormatInt(id, 10)
+		if tag, found := tagWhere(tags, func(t wechat.Tag) bool { return t.ID == id }); found {
+			label += fmt.Sprintf(" (%q)", tag.Name)
+		}
+		labels = append(labels, label)
+	}
+	return labels
 }
 
 func (r *UserTagsResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

@@ -297,13 +297,13 @@ func TestAccUserTags_tagLimitIsCheckedBeforeAnyChange(t *testing.T) {
 		must(t, m.TagUser(alice, id))
 	}
 
+	const limit = `Too many tags for one follower.*carries 19 tags and would carry 21 after this change, more than the 20 WeChat allows`
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
-			{
-				Config:      userTagsConfig(m, alice, "[119, 120]", false),
-				ExpectError: expectError(`carries 19 tags and would carry 21 after this change, more than the 20 WeChat allows`),
-			},
+			// Refused by the plan, and by the plan of an apply, before any write.
+			{Config: userTagsConfig(m, alice, "[119, 120]", false), PlanOnly: true, ExpectError: expectError(limit)},
+			{Config: userTagsConfig(m, alice, "[119, 120]", false), ExpectError: expectError(limit)},
 		},
 	})
 	if calls := m.CallCount("/cgi-bin/tags/members/batchtagging"); calls != 0 {
@@ -323,29 +323,31 @@ func TestAccUserTags_badInput(t *testing.T) {
 	}
 	cases := map[string]struct {
 		openid, tagIDs string
-		planOnly       bool
 		error          string
 	}{
-		"openid not a follower":      {stranger, "[100]", false, fmt.Sprintf(`Not a follower of this account.*%q`, stranger)},
-		"openid of another account":  {mockwechat.GenerateOpenIDs(1, 4242)[0], "[100]", false, `Openid of another account`},
-		"tag that does not exist":    {m.follower(0), "[100, 999]", false, `The account has no tag with id 999`},
-		"more than 20 tags":          {m.follower(0), "[" + strings.Join(manyIDs, ", ") + "]", true, `tag_ids set must contain at most 20 elements, got: 21`},
-		"blacklist system tag":       {m.follower(0), "[1]", true, `Tag id 1 is a WeChat system tag`},
-		"negative tag id":            {m.follower(0), "[-5]", true, `Tag id -5 is negative`},
-		"fractional tag id":          {m.follower(0), "[100.5]", true, `Invalid tag id.*100.5 is not a WeChat tag id, which is a whole number`},
-		"tag id beyond int64":        {m.follower(0), "[99999999999999999999]", true, `Invalid tag id.*99999999999999999999 is not a WeChat tag id`},
-		"openid with a space":        {"oAbc def", "[100]", true, `"oAbc def" is not shaped like a WeChat openid`},
-		"empty openid":               {"", "[100]", true, `"" is not shaped like a WeChat openid`},
-		"openid too short to be one": {"o123", "[100]", true, `is not shaped like a WeChat openid`},
+		"openid not a follower":      {stranger, "[100]", fmt.Sprintf(`Not a follower of this account.*%q`, stranger)},
+		"openid of another account":  {mockwechat.GenerateOpenIDs(1, 4242)[0], "[100]", `Openid of another account`},
+		"tag that does not exist":    {m.follower(0), "[100, 999]", `The account has no tag with id 999`},
+		"more than 20 tags":          {m.follower(0), "[" + strings.Join(manyIDs, ", ") + "]", `tag_ids set must contain at most 20 elements, got: 21`},
+		"blacklist system tag":       {m.follower(0), "[1]", `Tag id 1 is a WeChat system tag`},
+		"negative tag id":            {m.follower(0), "[-5]", `Tag id -5 is negative`},
+		"fractional tag id":          {m.follower(0), "[100.5]", `Invalid tag id.*100.5 is not a WeChat tag id, which is a whole number`},
+		"tag id beyond int64":        {m.follower(0), "[99999999999999999999]", `Invalid tag id.*99999999999999999999 is not a WeChat tag id`},
+		"openid with a space":        {"oAbc def", "[100]", `"oAbc def" is not shaped like a WeChat openid`},
+		"empty openid":               {"", "[100]", `"" is not shaped like a WeChat openid`},
+		"openid too short to be one": {"o123", "[100]", `is not shaped like a WeChat openid`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{
-					{Config: userTagsConfig(m, tc.openid, tc.tagIDs, false), PlanOnly: tc.planOnly, ExpectError: expectError(tc.error)},
+					{Config: userTagsConfig(m, tc.openid, tc.tagIDs, false), PlanOnly: true, ExpectError: expectError(tc.error)},
 				},
 			})
+			if n := m.CallCount("/cgi-bin/tags/members/batchtagging"); n != 0 {
+				t.Errorf("the refused plan was followed by %d batchtagging calls", n)
+			}
 		})
 	}
 }
