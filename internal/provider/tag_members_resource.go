@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -253,7 +254,10 @@ func (r *TagMembersResource) Delete(ctx context.Context, req resource.DeleteRequ
 }
 
 // ModifyPlan refuses, at plan time, a tag_id the account does not have, for a new
-// resource or a changed tag_id only: a plan that changes nothing costs no extra call.
+// resource or a changed tag_id only: a plan that changes nothing costs no extra call. When
+// exclusive = true is new (a new resource, another tag, or a switch from false), it also
+// reads the tag's followers, one user/tag/get per 10,000, to warn of those the apply
+// untags that the plan cannot show.
 func (r *TagMembersResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if r.client == nil || (!req.State.Raw.IsNull() && !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics)) {
 		return
@@ -266,14 +270,48 @@ func (r *TagMembersResource) ModifyPlan(ctx context.Context, req resource.Modify
 	if resp.Diagnostics.HasError() || plan.TagID.IsUnknown() || plan.TagID.IsNull() {
 		return
 	}
+	tagID := tagIDOf(plan.TagID)
+	var prior []string
+	sameTag, wasExclusive := false, false
 	if !req.State.Raw.IsNull() {
 		var state tagMembersModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() || tagIDOf(state.TagID) == tagIDOf(plan.TagID) {
+		if resp.Diagnostics.HasError() {
 			return
 		}
+		sameTag, wasExclusive = tagIDOf(state.TagID) == tagID, state.Exclusive.ValueBool()
+		if sameTag {
+			prior = openIDsOf(state.OpenIDs)
+		}
 	}
-	checkTagsExist(ctx, r.client, path.Root("tag_id"), []int64{tagIDOf(plan.TagID)}, &resp.Diagnostics)
+	if !sameTag {
+		checkTagsExist(ctx, r.client, path.Root("tag_id"), []int64{tagID}, &resp.Diagnostics)
+	}
+	if resp.Diagnostics.HasError() || !plan.Exclusive.ValueBool() || sameTag && wasExclusive || plan.OpenIDs.IsUnknown() {
+		return
+	}
+	desired := openIDsOf(plan.OpenIDs)
+	if len(desired) != len(plan.OpenIDs.Elements()) {
+		// An openid unknown until apply may be any of the followers.
+		return
+	}
+	held, err := r.client.TagMembers(ctx, tagID)
+	if err != nil {
+		resp.Diagnostics.AddAttributeWarning(path.Root("exclusive"), "Unable to list the followers exclusive removes",
+			fmt.Sprintf("Reading the followers of tag %d, to name those exclusive = true will untag, failed: %s", tagID, err))
+		return
+	}
+	changes := membership.Diff(membership.Goal[string]{Desired: desired, Prior: prior, Exclusive: true}, held)
+	shown := make(map[string]bool, len(prior))
+	for _, openid := range prior {
+		shown[openid] = true
+	}
+	unshown := slices.DeleteFunc(changes.Remove, func(openid string) bool { return shown[openid] })
+	if len(unshown) > 0 {
+		s := tagMembersSubject(tagID)
+		s.openids = unshown
+		resp.Diagnostics.Append(diagnose(exclusiveRemovesFollowers, s, nil))
+	}
 }
 
 func (r *TagMembersResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
