@@ -28,6 +28,8 @@ type tagsAPI interface {
 	DeleteTag(ctx context.Context, id int64) error
 	// CachedTags is the account's tags as one tags/get of this process read them.
 	CachedTags(ctx context.Context) ([]wechat.Tag, error)
+	// PlanTag counts a tag the plan creates against the account's limit.
+	PlanTag(ctx context.Context, name string) (wechat.AccountRoom, error)
 	// LookupTag finds one tag in that snapshot.
 	LookupTag(ctx context.Context, id int64) (wechat.Tag, bool, error)
 }

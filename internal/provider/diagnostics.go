@@ -46,6 +46,8 @@ const (
 	otherAccount
 	exclusiveRemovesTags
 	exclusiveRemovesFollowers
+	accountTagLimitPlanned
+	accountTagLimitUncertain
 )
 
 // subject is what a failed call was about, and where the configuration sets it.
@@ -62,6 +64,8 @@ type subject struct {
 	openids []string
 	// followerTags is how many tags a follower carries now and would carry after a change.
 	followerTags, followerTagsAfter int
+	// accountTags are the user tags the account has, plannedTags those the plan creates.
+	accountTags, plannedTags int
 	// removed names what an apply would remove that the plan does not show.
 	removed []string
 	// callerIP is the IP WeChat saw the provider call from, when it names one.
@@ -87,7 +91,7 @@ type problem struct {
 const maxNamedFollowers = 20
 
 // warnings are the conditions that warn of what an apply will do, rather than refuse it.
-var warnings = map[condition]bool{exclusiveRemovesTags: true, exclusiveRemovesFollowers: true}
+var warnings = map[condition]bool{exclusiveRemovesTags: true, exclusiveRemovesFollowers: true, accountTagLimitUncertain: true}
 
 func onTag(s subject) path.Path       { return s.tagAttr }
 func onOpenIDs(s subject) path.Path   { return s.openIDAttr }
@@ -155,6 +159,18 @@ var problems = map[condition]problem{
 	accountTagLimit: {"Tag limit reached", onNothing, func(subject) string {
 		return "The account already has 100 tags, the most WeChat allows. " +
 			"Delete tags the account no longer uses, or remove this wechat_tag from the configuration."
+	}},
+	accountTagLimitPlanned: {"Tag limit reached", onName, func(s subject) string {
+		return fmt.Sprintf("The account has %d user tags and this plan creates %d more, among them %q: %d, more than the %d WeChat allows. "+
+			"Create fewer tags, or delete tags the account no longer uses first. A wechat_tag this plan destroys frees its place only once "+
+			"deleted, which may come after the creations: apply the removals first, for example with terraform apply -target.",
+			s.accountTags, s.plannedTags, s.tagName, s.accountTags+s.plannedTags, wechat.MaxTagsPerAccount)
+	}},
+	accountTagLimitUncertain: {"Tag limit may be reached", onName, func(s subject) string {
+		return fmt.Sprintf("The account has %d user tags and this plan creates %d more, among them %q: %d of the %d WeChat allows. "+
+			"WeChat does not say whether its 3 system tags count towards the limit; if they do, a creation fails at apply with 45056. "+
+			"Delete tags the account no longer uses first to be sure.",
+			s.accountTags, s.plannedTags, s.tagName, s.accountTags+s.plannedTags, wechat.MaxTagsPerAccount)
 	}},
 	systemTagUnchangeable: {"System tag cannot be changed", onNothing, func(s subject) string {
 		return fmt.Sprintf("Tag %d is a WeChat system tag, which cannot be renamed or deleted.", s.tagID)

@@ -176,6 +176,23 @@ func (f *fakeWechat) CachedTags(context.Context) ([]wechat.Tag, error) {
 	return tags, nil
 }
 
+func (f *fakeWechat) PlanTag(ctx context.Context, name string) (wechat.AccountRoom, error) {
+	tags, err := f.CachedTags(ctx)
+	if err != nil {
+		return wechat.AccountRoom{}, err
+	}
+	room := wechat.AccountRoom{Planned: 1}
+	for _, t := range tags {
+		if t.Name == name {
+			room.Planned = 0
+		}
+		if !wechat.IsSystemTag(t.ID) {
+			room.Existing++
+		}
+	}
+	return room, nil
+}
+
 func (f *fakeWechat) LookupTag(ctx context.Context, id int64) (wechat.Tag, bool, error) {
 	tags, err := f.CachedTags(ctx)
 	tag, found := tagWhere(tags, func(t wechat.Tag) bool { return t.ID == id })

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"cmp"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -145,3 +146,37 @@ func TestTagMembersPlanNamesFollowersExclusiveRemoves(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestCheckAccountRoom(t *testing.T) {
+	tests := []struct {
+		existing    int
+		summary     string
+		wantWarning bool
+	}{
+		{96, "", false},
+		{98, "Tag limit may be reached", true},
+		{100, "Tag limit reached", false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.existing), func(t *testing.T) {
+			api := newFakeWechat()
+			for i := range tt.existing {
+				api.tags[int64(100+i)] = fmt.Sprintf("segment-%03d", i)
+			}
+			var diags diag.Diagnostics
+			checkAccountRoom(t.Context(), api, "new", &diags)
+			if tt.summary == "" {
+				if len(diags) != 0 {
+					t.Fatalf("diagnostics = %v, want none", diags)
+				}
+				return
+			}
+			if len(diags) != 1 || diags[0].Summary() != tt.summary || (diags.WarningsCount() == 1) != tt.wantWarning {
+				t.Fatalf("diagnostics = %v, want one %q (warning %v)", diags, tt.summary, tt.wantWarning)
+			}
+			if want := fmt.Sprintf("The account has %d user tags and this plan creates 1 more, among them \"new\"", tt.existing); !strings.Contains(diags[0].Detail(), want) {
+				t.Errorf("detail %q does not say %q", diags[0].Detail(), want)
+			}
+		})
+	}
+}

@@ -258,6 +258,28 @@ func (r *TagResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 		s := tagSubject("", selfID, name)
 		s.existingTagID = existing.ID
 		resp.Diagnostics.Append(diagnose(tagNameTaken, s, nil))
+		return
+	}
+	if selfID < 0 {
+		checkAccountRoom(ctx, r.client, name, &resp.Diagnostics)
+	}
+}
+
+// checkAccountRoom counts the tag named name, which the plan creates, with the others it
+// creates against the account's tag limit: WeChat would refuse the creations past it at
+// apply, after others were made.
+func checkAccountRoom(ctx context.Context, api tagsAPI, name string, diags *diag.Diagnostics) {
+	room, err := api.PlanTag(ctx, name)
+	if err != nil {
+		return // the name check above warned of the failed read
+	}
+	s := tagSubject("", 0, name)
+	s.accountTags, s.plannedTags = room.Existing, room.Planned
+	switch {
+	case room.Exceeded():
+		diags.Append(diagnose(accountTagLimitPlanned, s, nil))
+	case room.MayBeExceeded():
+		diags.Append(diagnose(accountTagLimitUncertain, s, nil))
 	}
 }
 

@@ -282,19 +282,40 @@ func TestAccTag_renameToTakenNameSaysWhichTagHasIt(t *testing.T) {
 	})
 }
 
-func TestAccTag_limitOf100TagsIsExplained(t *testing.T) {
-	names := make([]string, 100)
+// The account's limit counts every tag the plan creates, and fails the plan before any is
+// made: an apply would have created the first and failed on the second.
+func TestAccTag_limitOf100TagsFailsThePlan(t *testing.T) {
+	names := make([]string, 99)
 	for i := range names {
 		names[i] = fmt.Sprintf("segment-%03d", i)
 	}
 	m := newTestMock(t, mockwechat.Config{Tags: names})
+	config := m.providerConfig() + `
+resource "wechat_tag" "a" {
+  name = "one-more"
+}
+
+resource "wechat_tag" "b" {
+  name = "one-too-many"
+}
+`
+	const limit = `Tag limit reached.*The account has 99 user tags and this plan creates 2 more, among them "one-[a-z-]+": 101, more than the 100`
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkTagsDestroyed(m),
 		Steps: []resource.TestStep{
+			{Config: config, PlanOnly: true, ExpectError: expectError(limit)},
+			{Config: config, ExpectError: expectError(limit)},
 			{
-				Config:      tagConfig(m, "one-too-many"),
-				ExpectError: expectError(`Tag limit reached.*already has 100 tags, the most WeChat allows`),
+				// One fits, with the warning that WeChat may count its system tags.
+				PreConfig: func() {
+					if n := m.CallCount("/cgi-bin/tags/create"); n != 0 {
+						t.Errorf("the refused plans made %d tags/create calls", n)
+					}
+				},
+				Config: tagConfig(m, "one-more"),
+				Check:  checkMockHasTag(m, "wechat_tag.vip", "one-more"),
 			},
 		},
 	})

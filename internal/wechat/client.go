@@ -103,6 +103,8 @@ type Client struct {
 	fresh  freshTags
 	tags   tagCache
 	appID  string
+	// planned counts the tags a plan creates, for the account's tag limit.
+	planned plannedTags
 }
 
 // NewClient returns a client of the service described by cfg.
