@@ -85,15 +85,20 @@ func TestUserTagsRead(t *testing.T) {
 func TestUserTagsCreate(t *testing.T) {
 	const openid = "oFollower000000000000000001"
 	t.Run("not a follower", func(t *testing.T) {
-		resp := create(t, &UserTagsResource{client: newFakeWechat()}, userTags(openid, false, 100))
+		api := newFakeWechat()
+		api.tags[100] = "VIP"
+		resp := create(t, &UserTagsResource{client: api}, userTags(openid, false, 100))
 		expectDiagnostic(t, resp.Diagnostics, "Not a follower of this account", fmt.Sprintf("%q", openid), "errcode 40003")
 		expectAttribute(t, resp.Diagnostics, "openid")
 	})
-	t.Run("a tag that vanished is named", func(t *testing.T) {
+	t.Run("a tag the account lacks is refused before any write", func(t *testing.T) {
 		api := newFakeWechat(openid)
 		api.tags[100] = "VIP"
 		resp := create(t, &UserTagsResource{client: api}, userTags(openid, false, 100, 104))
-		expectDiagnostic(t, resp.Diagnostics, "Tag not found", "no tag with id 104", "tag 104: ")
+		expectDiagnostic(t, resp.Diagnostics, "Tag not found", "no tag with id 104")
+		if n := api.callsOf("tags/members/batchtagging"); n != 0 {
+			t.Errorf("%d batchtagging calls before the refusal", n)
+		}
 		expectAttribute(t, resp.Diagnostics, "tag_ids")
 		if !resp.State.Raw.IsNull() {
 			t.Error("a create that failed midway saved state")

@@ -136,7 +136,7 @@ func (r *UserTagsResource) Create(ctx context.Context, req resource.CreateReques
 	var plan userTagsModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	desired := tagIDsOf(ctx, plan.TagIDs, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !r.tagsExistAtApply(ctx, desired, &resp.Diagnostics) {
 		return
 	}
 	openid := plan.OpenID.ValueString()
@@ -200,7 +200,7 @@ func (r *UserTagsResource) Update(ctx context.Context, req resource.UpdateReques
 		Prior:     tagIDsOf(ctx, state.TagIDs, &resp.Diagnostics),
 		Exclusive: plan.Exclusive.ValueBool(),
 	}
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || !r.tagsExistAtApply(ctx, goal.Desired, &resp.Diagnostics) {
 		return
 	}
 	openid := plan.OpenID.ValueString()
@@ -297,6 +297,15 @@ func (r *UserTagsResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	}
 	goal := membership.Goal[int64]{Desired: known, Prior: prior, Exclusive: plan.Exclusive.ValueBool()}
 	checkFollowerChange(ctx, r.client, plan.OpenID.ValueString(), goal, &resp.Diagnostics)
+}
+
+// tagsExistAtApply checks the tag ids again before the first write, against the tags/get
+// the apply shares: an id unknown at plan time, such as a wechat_tag's created in this
+// apply, could not be checked then, and the first batch call would be the first to refuse
+// it. The follower's own checks come with the read every change starts with.
+func (r *UserTagsResource) tagsExistAtApply(ctx context.Context, desired []int64, diags *diag.Diagnostics) bool {
+	checkTagsExist(ctx, r.client, path.Root("tag_ids"), desired, diags)
+	return !diags.HasError()
 }
 
 // checkFollowerChange reads the follower's tags once and reports what the apply toward
