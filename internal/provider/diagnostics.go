@@ -228,10 +228,10 @@ var problems = map[condition]problem{
 		if len(named) > maxNamedFollowers {
 			named, more = named[:maxNamedFollowers], fmt.Sprintf(" and %d more", len(s.openids)-maxNamedFollowers)
 		}
-		return fmt.Sprintf("With exclusive = true the apply takes tag %d from every follower openids does not list, and %d followers carry it "+
-			"whom no earlier state managed: the plan cannot show them as removed, but the apply untags them: %s%s. "+
+		return fmt.Sprintf("With exclusive = true the apply takes tag %d from every follower openids does not list. These carry it, and no "+
+			"earlier state managed them, so the plan cannot show them as removed, but the apply untags them: %s%s (%d in all). "+
 			"To keep them, list them in openids; to leave followers tagged outside Terraform alone, set exclusive = false.",
-			s.tagID, len(s.openids), quoteAll(named), more)
+			s.tagID, quoteAll(named), more, len(s.openids))
 	}},
 	tagHasTooManyFans: {"Tag has too many followers to delete", onNothing, func(s subject) string {
 		return fmt.Sprintf("WeChat refuses to delete tag %d because more than 100,000 followers carry it. "+

@@ -104,9 +104,9 @@ func TestTagMembersPlanNamesFollowersExclusiveRemoves(t *testing.T) {
 		wantReads   int
 		wantWarning string
 	}{
-		{"a new exclusive resource", nil, tagMembers(100, true, openids[0]), 1, "24 followers carry it"},
-		{"more than 20 are counted", nil, tagMembers(100, true, openids[0]), 1, "and 4 more."},
-		{"a switch from false", ptr(tagMembers(100, false, openids[:2]...)), tagMembers(100, true, openids[0]), 1, "23 followers carry it"},
+		{"a new exclusive resource", nil, tagMembers(100, true, openids[0]), 1, "(24 in all)"},
+		{"more than 20 are counted", nil, tagMembers(100, true, openids[0]), 1, "and 4 more (24 in all)."},
+		{"a switch from false", ptr(tagMembers(100, false, openids[:2]...)), tagMembers(100, true, openids[0]), 1, "(23 in all)"},
 		{"exclusive already", ptr(tagMembers(100, true, openids...)), tagMembers(100, true, openids[0]), 0, ""},
 		{"not exclusive", nil, tagMembers(100, false, openids[0]), 0, ""},
 	}
