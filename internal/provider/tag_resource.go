@@ -271,7 +271,9 @@ func (r *TagResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 func checkAccountRoom(ctx context.Context, api tagsAPI, name string, diags *diag.Diagnostics) {
 	room, err := api.PlanTag(ctx, name)
 	if err != nil {
-		return // the name check above warned of the failed read
+		// The name check read the same tags/get and warned if it failed; a read failing only
+		// now leaves the limit to WeChat at apply, with the same guidance.
+		return
 	}
 	s := tagSubject("", 0, name)
 	s.accountTags, s.plannedTags = room.Existing, room.Planned
