@@ -48,6 +48,7 @@ const (
 	exclusiveRemovesFollowers
 	accountTagLimitPlanned
 	accountTagLimitUncertain
+	followersChangedInFile
 )
 
 // subject is what a failed call was about, and where the configuration sets it.
@@ -66,8 +67,9 @@ type subject struct {
 	followerTags, followerTagsAfter int
 	// accountTags are the user tags the account has, plannedTags those the plan creates.
 	accountTags, plannedTags int
-	// removed names what an apply would remove that the plan does not show.
-	removed []string
+	// added and removed name what an apply would add and remove that the plan does not
+	// show.
+	added, removed []string
 	// callerIP is the IP WeChat saw the provider call from, when it names one.
 	callerIP string
 	// appID is the account the provider acts for; recordedAppID the one a resource was
@@ -91,7 +93,9 @@ type problem struct {
 const maxNamedFollowers = 20
 
 // warnings are the conditions that warn of what an apply will do, rather than refuse it.
-var warnings = map[condition]bool{exclusiveRemovesTags: true, exclusiveRemovesFollowers: true, accountTagLimitUncertain: true}
+var warnings = map[condition]bool{
+	exclusiveRemovesTags: true, exclusiveRemovesFollowers: true, accountTagLimitUncertain: true, followersChangedInFile: true,
+}
 
 func onTag(s subject) path.Path       { return s.tagAttr }
 func onOpenIDs(s subject) path.Path   { return s.openIDAttr }
@@ -233,6 +237,21 @@ var problems = map[condition]problem{
 			"To keep them, list them in openids; to leave followers tagged outside Terraform alone, set exclusive = false.",
 			s.tagID, quoteAll(named), more, len(s.openids))
 	}},
+	followersChangedInFile: {"Followers the apply changes", onOpenIDs, func(s subject) string {
+		var parts []string
+		if len(s.added) > 0 {
+			parts = append(parts, fmt.Sprintf("gives tag %d to %s", s.tagID, countAndName(s.added)))
+		}
+		if len(s.removed) > 0 {
+			parts = append(parts, fmt.Sprintf("takes tag %d from %s", s.tagID, countAndName(s.removed)))
+		}
+		if len(parts) == 0 {
+			return fmt.Sprintf("The apply changes no follower of tag %d: only the state's record of them.", s.tagID)
+		}
+		return "The apply " + strings.Join(parts, ", and ") + ". openids_file lists the followers, so the plan shows only " +
+			"openids_sha256 and openids_count; these are the followers behind the change, whether the file changed or they " +
+			"were tagged or untagged outside Terraform."
+	}},
 	tagHasTooManyFans: {"Tag has too many followers to delete", onNothing, func(s subject) string {
 		return fmt.Sprintf("WeChat refuses to delete tag %d because more than 100,000 followers carry it. "+
 			"Untag its followers first, then destroy again.", s.tagID)
@@ -315,6 +334,19 @@ func firstOf(paths ...path.Path) path.Path {
 		}
 	}
 	return path.Empty()
+}
+
+// countAndName is "3 followers: "o1", "o2", "o3"", naming at most maxNamedFollowers.
+func countAndName(openids []string) string {
+	named, more := openids, ""
+	if len(named) > maxNamedFollowers {
+		named, more = named[:maxNamedFollowers], fmt.Sprintf(" and %d more", len(openids)-maxNamedFollowers)
+	}
+	noun := "followers"
+	if len(openids) == 1 {
+		noun = "follower"
+	}
+	return fmt.Sprintf("%d %s: %s%s", len(openids), noun, quoteAll(named), more)
 }
 
 // quoteAll lists openids for a message, quoted as the configuration writes them.

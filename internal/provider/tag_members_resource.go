@@ -9,6 +9,8 @@ import (
 	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -26,10 +28,11 @@ import (
 )
 
 var (
-	_ resource.ResourceWithConfigure   = &TagMembersResource{}
-	_ resource.ResourceWithImportState = &TagMembersResource{}
-	_ resource.ResourceWithIdentity    = &TagMembersResource{}
-	_ resource.ResourceWithModifyPlan  = &TagMembersResource{}
+	_ resource.ResourceWithConfigure        = &TagMembersResource{}
+	_ resource.ResourceWithImportState      = &TagMembersResource{}
+	_ resource.ResourceWithIdentity         = &TagMembersResource{}
+	_ resource.ResourceWithModifyPlan       = &TagMembersResource{}
+	_ resource.ResourceWithConfigValidators = &TagMembersResource{}
 )
 
 // TagMembersResource is wechat_tag_members: the followers who carry one tag.
@@ -42,7 +45,9 @@ var (
 // openids is a list with the meaning of a set, not a set: terraform-plugin-framework
 // (v1.19) and Terraform itself compare sets element by element against every other
 // element, which for 10,000 openids made a single create take over ten minutes, while a
-// list of the same size plans in seconds. See templates/resources/tag_members.md.tmpl.
+// list of the same size plans in seconds. Past about 10,000, Terraform's diff of the list
+// is quadratic too, and openids_file takes over (openids_file.go). See
+// templates/resources/tag_members.md.tmpl.
 type TagMembersResource struct {
 	client membershipsAPI
 }
@@ -52,9 +57,60 @@ func NewTagMembersResource() resource.Resource {
 }
 
 type tagMembersModel struct {
-	TagID     types.Number `tfsdk:"tag_id"`
-	OpenIDs   types.List   `tfsdk:"openids"`
-	Exclusive types.Bool   `tfsdk:"exclusive"`
+	TagID         types.Number `tfsdk:"tag_id"`
+	OpenIDs       types.List   `tfsdk:"openids"`
+	OpenIDsFile   types.String `tfsdk:"openids_file"`
+	OpenIDsSHA256 types.String `tfsdk:"openids_sha256"`
+	OpenIDsCount  types.Int64  `tfsdk:"openids_count"`
+	Exclusive     types.Bool   `tfsdk:"exclusive"`
+}
+
+// fileMode reports whether openids_file, not openids, lists the followers.
+func (m tagMembersModel) fileMode() bool { return !m.OpenIDsFile.IsNull() }
+
+// priorOpenIDs is the followers a state manages: its openids, or in file mode those its
+// private state records.
+func priorOpenIDs[P privateState](ctx context.Context, state tagMembersModel, private P) []string {
+	if !state.OpenIDs.IsNull() {
+		return openIDsOf(state.OpenIDs)
+	}
+	openids, _ := managedOf(ctx, private)
+	return openids
+}
+
+// recordMembers sets, in m and private, managed as the followers the resource manages:
+// the openids list, or in file mode their digest and count, the list going to private.
+func recordMembers[P privateState](ctx context.Context, m *tagMembersModel, managed []string, private P, diags *diag.Diagnostics) {
+	if m.fileMode() {
+		m.OpenIDs = types.ListNull(types.StringType)
+		m.OpenIDsSHA256 = types.StringValue(membersDigest(managed))
+		m.OpenIDsCount = types.Int64Value(int64(len(managed)))
+		recordManaged(ctx, private, managed, diags)
+		return
+	}
+	m.OpenIDs = openIDList(managed, diags)
+	m.OpenIDsSHA256, m.OpenIDsCount = types.StringNull(), types.Int64Null()
+	forgetManaged(ctx, private, diags)
+}
+
+// desiredOpenIDs is the followers a plan gives the tag. In file mode the file is read
+// again, and must list what it listed when the plan read it.
+func desiredOpenIDs(plan tagMembersModel, diags *diag.Diagnostics) ([]string, bool) {
+	if !plan.fileMode() {
+		return openIDsOf(plan.OpenIDs), true
+	}
+	name := plan.OpenIDsFile.ValueString()
+	openids := readOpenIDsFile(name, diags)
+	if diags.HasError() {
+		return nil, false
+	}
+	if planned := plan.OpenIDsSHA256; !planned.IsUnknown() && !planned.IsNull() && planned.ValueString() != membersDigest(openids) {
+		diags.AddAttributeError(openIDsFileAttr, "openids_file changed after the plan",
+			fmt.Sprintf("%s now lists other followers (%d, SHA-256 %s) than when the plan read it (SHA-256 %s); nothing was changed. "+
+				"Plan again with the file as it should be, and apply that plan.", name, len(openids), membersDigest(openids), planned.ValueString()))
+		return nil, false
+	}
+	return openids, true
 }
 
 func (r *TagMembersResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -80,15 +136,37 @@ func (r *TagMembersResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			},
 			"openids": schema.ListAttribute{
 				MarkdownDescription: "The openids of the followers who carry the tag, such as `ocYxcuAEy30bX0NXmGn4ypqx3tI0`; " +
-					"each at most once, in any order. Tens of thousands are fine. Their order means nothing to WeChat, " +
-					"but Terraform compares lists in order: keep it stable, for example with `sort()`.",
+					"each at most once, in any order. Their order means nothing to WeChat, but Terraform compares lists in order: " +
+					"keep it stable, for example with `sort()`. Up to about 10,000; beyond, Terraform's own diff of the list grows " +
+					"with the square of its length: use `openids_file`. Exactly one of `openids` and `openids_file` is required.",
 				ElementType: types.StringType,
-				Required:    true,
+				Optional:    true,
 				Validators: []validator.List{
 					listvalidator.NoNullValues(),
 					listvalidator.ValueStringsAre(openIDValidator{}),
 					distinctOpenIDsValidator{},
 				},
+			},
+			"openids_file": schema.StringAttribute{
+				MarkdownDescription: "The path of a file that lists the followers who carry the tag, one openid a line (blank lines " +
+					"and lines starting with `#` are skipped) or as a JSON array of strings, such as `\"${path.module}/vip.txt\"`. " +
+					"For tags of tens of thousands of followers: the state holds the file's `openids_sha256` and `openids_count`, " +
+					"so a plan stays fast at 100,000, and a plan-time warning names the followers a change adds and removes. " +
+					"The provider reads the file at plan and again at apply, which fails, changing nothing, if the file changed in between. " +
+					"Exactly one of `openids` and `openids_file` is required.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"openids_sha256": schema.StringAttribute{
+				MarkdownDescription: "With `openids_file`: the SHA-256, in hex, of the followers the resource manages, sorted, " +
+					"each followed by a newline. A refresh sets it from the followers who carry the tag, so that a change outside " +
+					"Terraform shows in the plan as a change of this digest. Null with `openids`.",
+				Computed: true,
+			},
+			"openids_count": schema.Int64Attribute{
+				MarkdownDescription: "With `openids_file`: how many followers the resource manages (with `exclusive = true`, " +
+					"every follower who carries the tag). Null with `openids`.",
+				Computed: true,
 			},
 			"exclusive": schema.BoolAttribute{
 				MarkdownDescription: "Whether the resource owns the tag's whole membership. When `false` (the default), it manages only " +
@@ -99,6 +177,12 @@ func (r *TagMembersResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				Default:  booldefault.StaticBool(false),
 			},
 		},
+	}
+}
+
+func (r *TagMembersResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("openids"), path.MatchRoot("openids_file")),
 	}
 }
 
@@ -117,23 +201,26 @@ func (r *TagMembersResource) Configure(_ context.Context, req resource.Configure
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-// tagMembersSubject is the subject of a failure about the members of tag tagID.
-func tagMembersSubject(tagID int64) subject {
+// subject is the subject of a failure about the members of the tag of m, reported on
+// the attribute that lists them.
+func (m tagMembersModel) subject() subject {
+	tagID, openIDAttr := tagIDOf(m.TagID), path.Root("openids")
+	if m.fileMode() {
+		openIDAttr = openIDsFileAttr
+	}
 	return subject{
 		failure: "Unable to manage the members of a tag", about: fmt.Sprintf("Tag %d", tagID),
-		tagID: tagID, tagAttr: path.Root("tag_id"), openIDAttr: path.Root("openids"),
+		tagID: tagID, tagAttr: path.Root("tag_id"), openIDAttr: openIDAttr,
 	}
 }
 
-// reportChange adds the diagnostics of a change of the tag's members that failed. A batch
-// WeChat refused for some of its followers is looked into, to name them.
-func (r *TagMembersResource) reportChange(ctx context.Context, diags *diag.Diagnostics, tagID int64, out membership.Outcome[string], err error) {
+func (r *TagMembersResource) reportChange(ctx context.Context, diags *diag.Diagnostics, s subject, out membership.Outcome[string], err error) {
 	err = withProgress(err, out, "openids")
 	if batchErr, ok := refusedForFollowers(err); ok {
-		diags.Append(refusedBatch(ctx, r.client, tagMembersSubject(tagID), batchErr, err)...)
+		diags.Append(refusedBatch(ctx, r.client, s, batchErr, err)...)
 		return
 	}
-	report(diags, tagMembersSubject(tagID), err)
+	report(diags, s, err)
 }
 
 func (r *TagMembersResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -143,15 +230,22 @@ func (r *TagMembersResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	tagID := tagIDOf(plan.TagID)
-	goal := membership.Goal[string]{Desired: openIDsOf(plan.OpenIDs), Exclusive: plan.Exclusive.ValueBool()}
+	desired, ok := desiredOpenIDs(plan, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	goal := membership.Goal[string]{Desired: desired, Exclusive: plan.Exclusive.ValueBool()}
 	out, readErr, err := converge(ctx, tagFollowersConfig, tagFollowers{r.client, tagID}, goal)
 	// Nothing is saved when a change fails midway: Terraform would mark a half-created
 	// resource for replacement, whose destroy takes the tag from the followers tagged so
 	// far, while without state the next apply reads the tag's members anew and makes only
 	// the changes still missing.
 	if readErr != nil || err != nil {
-		r.reportChange(ctx, &resp.Diagnostics, tagID, out, cmp.Or(readErr, err))
+		r.reportChange(ctx, &resp.Diagnostics, plan.subject(), out, cmp.Or(readErr, err))
 		return
+	}
+	if plan.fileMode() {
+		recordMembers(ctx, &plan, desired, resp.Private, &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
@@ -167,9 +261,9 @@ func (r *TagMembersResource) Read(ctx context.Context, req resource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// openids is required, so only an import leaves it null: then every current member
-	// is adopted.
-	importing := state.OpenIDs.IsNull()
+	// Only an import leaves both openids and openids_file null: then every current member
+	// is adopted, into openids.
+	importing := state.OpenIDs.IsNull() && !state.fileMode()
 	tagID := tagIDOf(state.TagID)
 	held, err := tagFollowers{r.client, tagID}.Members(ctx)
 	if wechat.IsTagNotFound(err) && !importing {
@@ -180,13 +274,13 @@ func (r *TagMembersResource) Read(ctx context.Context, req resource.ReadRequest,
 		return
 	}
 	if err != nil {
-		report(&resp.Diagnostics, tagMembersSubject(tagID), err)
+		report(&resp.Diagnostics, state.subject(), err)
 		return
 	}
 	// Members the state knows keep their place, so that only real changes show in the
 	// plan; with exclusive, members given the tag outside Terraform come after them.
-	observed := membership.Observed(openIDsOf(state.OpenIDs), held, importing || state.Exclusive.ValueBool())
-	state.OpenIDs = openIDList(observed, &resp.Diagnostics)
+	observed := membership.Observed(priorOpenIDs(ctx, state, req.Private), held, importing || state.Exclusive.ValueBool())
+	recordMembers(ctx, &state, observed, resp.Private, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
@@ -203,19 +297,23 @@ func (r *TagMembersResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 	tagID := tagIDOf(plan.TagID)
-	goal := membership.Goal[string]{Desired: openIDsOf(plan.OpenIDs), Prior: openIDsOf(state.OpenIDs), Exclusive: plan.Exclusive.ValueBool()}
+	desired, ok := desiredOpenIDs(plan, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	goal := membership.Goal[string]{Desired: desired, Prior: priorOpenIDs(ctx, state, req.Private), Exclusive: plan.Exclusive.ValueBool()}
 	out, readErr, err := converge(ctx, tagFollowersConfig, tagFollowers{r.client, tagID}, goal)
 	if readErr != nil {
-		report(&resp.Diagnostics, tagMembersSubject(tagID), readErr)
+		report(&resp.Diagnostics, plan.subject(), readErr)
 		return
 	}
 	if err != nil {
-		r.reportChange(ctx, &resp.Diagnostics, tagID, out, err)
+		r.reportChange(ctx, &resp.Diagnostics, plan.subject(), out, err)
 		// Record who now carries the tag among the followers this resource manages, so
 		// that the next plan shows only the changes still missing.
-		state.OpenIDs = openIDList(membership.Managed(goal, out.Held), &resp.Diagnostics)
-		state.Exclusive = plan.Exclusive
-		plan = state
+		recordMembers(ctx, &plan, membership.Managed(goal, out.Held), resp.Private, &resp.Diagnostics)
+	} else {
+		recordMembers(ctx, &plan, desired, resp.Private, &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
@@ -236,19 +334,19 @@ func (r *TagMembersResource) Delete(ctx context.Context, req resource.DeleteRequ
 	// meanwhile would make batchuntagging fail with 40003. With exclusive, the state lists
 	// every member the refresh before the destroy found, so the tag ends up empty. A tag
 	// proved gone has no members left.
-	goal := membership.Removal(openIDsOf(state.OpenIDs))
+	goal := membership.Removal(priorOpenIDs(ctx, state, req.Private))
 	out, readErr, err := converge(ctx, tagFollowersConfig, tagFollowers{r.client, tagID}, goal)
 	switch {
 	case wechat.IsTagNotFound(cmp.Or(readErr, err)), readErr == nil && err == nil:
 		return
 	case readErr != nil:
-		report(&resp.Diagnostics, tagMembersSubject(tagID), readErr)
+		report(&resp.Diagnostics, state.subject(), readErr)
 		return
 	}
-	r.reportChange(ctx, &resp.Diagnostics, tagID, out, err)
+	r.reportChange(ctx, &resp.Diagnostics, state.subject(), out, err)
 	// The resource stays, managing the followers who still carry the tag: the next
 	// destroy untags only those.
-	state.OpenIDs = openIDList(membership.Managed(goal, out.Held), &resp.Diagnostics)
+	recordMembers(ctx, &state, membership.Managed(goal, out.Held), resp.Private, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
 }
@@ -257,7 +355,9 @@ func (r *TagMembersResource) Delete(ctx context.Context, req resource.DeleteRequ
 // resource or a changed tag_id only: a plan that changes nothing costs no extra call. When
 // exclusive = true is new (a new resource, another tag, or a switch from false), it also
 // reads the tag's followers, one user/tag/get per 10,000, to warn of those the apply
-// untags that the plan cannot show.
+// untags that the plan cannot show. With openids_file it reads the file, plans its digest
+// and count, and names in a warning the followers a change adds and removes, as the plan
+// shows neither.
 func (r *TagMembersResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if r.client == nil || (!req.State.Raw.IsNull() && !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics)) {
 		return
@@ -267,6 +367,10 @@ func (r *TagMembersResource) ModifyPlan(ctx context.Context, req resource.Modify
 	}
 	var plan tagMembersModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	desired, desiredKnown := r.planOpenIDs(ctx, &plan, resp)
 	if resp.Diagnostics.HasError() || plan.TagID.IsUnknown() || plan.TagID.IsNull() {
 		return
 	}
@@ -281,37 +385,73 @@ func (r *TagMembersResource) ModifyPlan(ctx context.Context, req resource.Modify
 		}
 		sameTag, wasExclusive = tagIDOf(state.TagID) == tagID, state.Exclusive.ValueBool()
 		if sameTag {
-			prior = openIDsOf(state.OpenIDs)
+			prior = priorOpenIDs(ctx, state, req.Private)
 		}
 	}
 	if !sameTag {
 		checkTagsExist(ctx, r.client, path.Root("tag_id"), []int64{tagID}, &resp.Diagnostics)
 	}
-	if resp.Diagnostics.HasError() || !plan.Exclusive.ValueBool() || sameTag && wasExclusive || plan.OpenIDs.IsUnknown() {
+	if resp.Diagnostics.HasError() || !desiredKnown {
 		return
 	}
-	desired := openIDsOf(plan.OpenIDs)
-	if len(desired) != len(plan.OpenIDs.Elements()) {
-		// An openid unknown until apply may be any of the followers.
-		return
+	exclusive := plan.Exclusive.ValueBool()
+	goal := membership.Goal[string]{Desired: desired, Prior: prior, Exclusive: exclusive}
+	s := plan.subject()
+	switch {
+	case exclusive && !(sameTag && wasExclusive):
+		held, err := r.client.TagMembers(ctx, tagID)
+		if err != nil {
+			resp.Diagnostics.AddAttributeWarning(path.Root("exclusive"), "Unable to list the followers exclusive removes",
+				fmt.Sprintf("Reading the followers of tag %d, to name those exclusive = true will untag, failed: %s", tagID, err))
+			return
+		}
+		changes := membership.Diff(goal, held)
+		if plan.fileMode() {
+			s.added, s.removed = changes.Add, changes.Remove
+			resp.Diagnostics.Append(diagnose(followersChangedInFile, s, nil))
+			return
+		}
+		// The plan shows the removal of the followers the prior state lists.
+		shown := make(map[string]bool, len(prior))
+		for _, openid := range prior {
+			shown[openid] = true
+		}
+		if unshown := slices.DeleteFunc(changes.Remove, func(openid string) bool { return shown[openid] }); len(unshown) > 0 {
+			s.openids = unshown
+			resp.Diagnostics.Append(diagnose(exclusiveRemovesFollowers, s, nil))
+		}
+	case plan.fileMode() && sameTag:
+		// The refresh before this plan recorded who carries the tag.
+		if changes := membership.Diff(goal, prior); changes.Len() > 0 {
+			s.added, s.removed = changes.Add, changes.Remove
+			resp.Diagnostics.Append(diagnose(followersChangedInFile, s, nil))
+		}
 	}
-	held, err := r.client.TagMembers(ctx, tagID)
-	if err != nil {
-		resp.Diagnostics.AddAttributeWarning(path.Root("exclusive"), "Unable to list the followers exclusive removes",
-			fmt.Sprintf("Reading the followers of tag %d, to name those exclusive = true will untag, failed: %s", tagID, err))
-		return
+}
+
+// planOpenIDs plans openids_sha256 and openids_count, and returns the followers the plan
+// gives the tag, with known false while some are unknown.
+func (r *TagMembersResource) planOpenIDs(ctx context.Context, plan *tagMembersModel, resp *resource.ModifyPlanResponse) (desired []string, known bool) {
+	switch {
+	case plan.OpenIDsFile.IsUnknown():
+		plan.OpenIDsSHA256, plan.OpenIDsCount = types.StringUnknown(), types.Int64Unknown()
+	case plan.fileMode():
+		desired = readOpenIDsFile(plan.OpenIDsFile.ValueString(), &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return nil, false
+		}
+		plan.OpenIDsSHA256, plan.OpenIDsCount = types.StringValue(membersDigest(desired)), types.Int64Value(int64(len(desired)))
+		known = true
+	default:
+		plan.OpenIDsSHA256, plan.OpenIDsCount = types.StringNull(), types.Int64Null()
+		if !plan.OpenIDs.IsUnknown() {
+			desired = openIDsOf(plan.OpenIDs)
+			// An openid unknown until apply may be any of the followers.
+			known = len(desired) == len(plan.OpenIDs.Elements())
+		}
 	}
-	changes := membership.Diff(membership.Goal[string]{Desired: desired, Prior: prior, Exclusive: true}, held)
-	shown := make(map[string]bool, len(prior))
-	for _, openid := range prior {
-		shown[openid] = true
-	}
-	unshown := slices.DeleteFunc(changes.Remove, func(openid string) bool { return shown[openid] })
-	if len(unshown) > 0 {
-		s := tagMembersSubject(tagID)
-		s.openids = unshown
-		resp.Diagnostics.Append(diagnose(exclusiveRemovesFollowers, s, nil))
-	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
+	return desired, known
 }
 
 func (r *TagMembersResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

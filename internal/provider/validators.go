@@ -79,8 +79,8 @@ func (assignableTagIDValidator) ValidateInt64(_ context.Context, req validator.I
 	}
 }
 
-// openIDPattern is the shape of the openids WeChat issues: 28 URL-safe characters, such as
-// ocYxcuAEy30bX0NXmGn4ypqx3tI0. The length is left loose because WeChat does not document
+// openIDPattern is the shape of the openids WeChat issues, 28 URL-safe characters such as
+// ocYxcuAEy30bX0NXmGn4ypqx3tI0, with the length left loose because WeChat does not document
 // it, while the character set catches spaces, quotes and pasted unionids with separators.
 var openIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
 
@@ -98,11 +98,19 @@ func (openIDValidator) ValidateString(_ context.Context, req validator.StringReq
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if openid := req.ConfigValue.ValueString(); !openIDPattern.MatchString(openid) {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid openid",
-			fmt.Sprintf("%q is not shaped like a WeChat openid, which is 28 letters, digits, '-' or '_', such as ocYxcuAEy30bX0NXmGn4ypqx3tI0. "+
-				"Use the openid of a follower of this account, as WeChat sends it in messages and events.", openid))
+	if problem := openIDProblem(req.ConfigValue.ValueString()); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid openid", problem)
 	}
+}
+
+// openIDProblem says what is wrong with an openid, "" when nothing is.
+func openIDProblem(openid string) string {
+	if openIDPattern.MatchString(openid) {
+		return ""
+	}
+	return fmt.Sprintf("%q is not shaped like a WeChat openid: 16 to 64 letters, digits, '-' or '_' (28 in the openids WeChat issues "+
+		"today), such as ocYxcuAEy30bX0NXmGn4ypqx3tI0. Use the openid of a follower of this account, as WeChat sends it in "+
+		"messages and events.", openid)
 }
 
 // durationValidator refuses a request_timeout that is not a positive Go duration.

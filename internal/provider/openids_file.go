@@ -1,0 +1,160 @@
+package provider
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+)
+
+// A wechat_tag_members of 100,000 followers cannot hold them in an attribute: Terraform's
+// plan renderer compares a list attribute's old and new values with a longest-common-
+// subsequence table, quadratic in time and memory even when nothing changed (50,000
+// openids took 211 s and 20 GB), and its set comparison is quadratic in time. So with
+// openids_file the followers live in a file the provider reads at plan and at apply, the
+// state holds their digest and count, which Terraform diffs for nothing, and the list the
+// resource manages, which the next change and the next refresh need, goes to private
+// state, which Terraform stores but never renders. A plan-time warning names the
+// followers a change adds and removes.
+
+// managedKey is the private state key of the openids a resource in file mode manages.
+// Renaming it would make every such state forget them.
+const managedKey = "openids"
+
+// openIDsFileAttr is where file problems are reported.
+var openIDsFileAttr = path.Root("openids_file")
+
+// readOpenIDsFile reads the followers of an openids_file: one openid a line (blank lines
+// and lines starting with # are skipped), or a JSON array of strings, as jsonencode
+// writes it. Every openid is checked as the openids attribute checks them, and each may
+// appear once. The openids come back sorted.
+func readOpenIDsFile(name string, diags *diag.Diagnostics) []string {
+	content, err := os.ReadFile(name) //nolint:gosec // reading the file the configuration names is the point, as with file()
+	if pathErr := (*fs.PathError)(nil); errors.As(err, &pathErr) {
+		err = pathErr.Err // the message names the file already
+	}
+	if err != nil {
+		diags.AddAttributeError(openIDsFileAttr, "Unable to read openids_file",
+			fmt.Sprintf("Reading %q failed: %s. The provider reads the file at plan and at apply, relative to the directory "+
+				"Terraform runs in: write the path as \"${path.module}/members.txt\", and keep the file beside the configuration.", name, err))
+		return nil
+	}
+	openids, lines, err := parseOpenIDs(content)
+	if err != nil {
+		diags.AddAttributeError(openIDsFileAttr, "Unable to read openids_file",
+			fmt.Sprintf("%q is not a list of openids: %s. Write one openid a line, or a JSON array of strings such as "+
+				"jsonencode(local.openids) writes.", name, err))
+		return nil
+	}
+	first := make(map[string]int, len(openids))
+	for i, openid := range openids {
+		if len(diags.Errors()) >= maxNamedFollowers {
+			break
+		}
+		if problem := openIDProblem(openid); problem != "" {
+			diags.AddAttributeError(openIDsFileAttr, "Invalid openid in openids_file", fmt.Sprintf("%s, %s: %s", name, lines.of(i), problem))
+			continue
+		}
+		if j, repeated := first[openid]; repeated {
+			diags.AddAttributeError(openIDsFileAttr, "Openid listed twice in openids_file",
+				fmt.Sprintf("%s lists %q twice, at %s and %s. List each follower once.", name, openid, lines.of(j), lines.of(i)))
+			continue
+		}
+		first[openid] = i
+	}
+	if diags.HasError() {
+		return nil
+	}
+	slices.Sort(openids)
+	return openids
+}
+
+// lineNumbers maps the openids of a file to the lines that hold them; nil for JSON.
+type lineNumbers []int
+
+func (l lineNumbers) of(i int) string {
+	if l == nil {
+		return fmt.Sprintf("element %d (counting from 0)", i)
+	}
+	return fmt.Sprintf("line %d", l[i])
+}
+
+func parseOpenIDs(content []byte) ([]string, lineNumbers, error) {
+	if trimmed := bytes.TrimSpace(content); len(trimmed) > 0 && trimmed[0] == '[' {
+		var openids []string
+		if err := json.Unmarshal(trimmed, &openids); err != nil {
+			return nil, nil, err
+		}
+		return openids, nil, nil
+	}
+	var openids []string
+	var lines lineNumbers
+	scanner := bufio.NewScanner(bytes.NewReader(content))
+	for n := 1; scanner.Scan(); n++ {
+		line := strings.TrimSpace(scanner.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		openids, lines = append(openids, line), append(lines, n)
+	}
+	return openids, lines, scanner.Err()
+}
+
+// membersDigest is the SHA-256 of a membership, the same whatever the order of openids.
+func membersDigest(openids []string) string {
+	sorted := slices.Sorted(slices.Values(openids))
+	h := sha256.New()
+	for _, openid := range sorted {
+		h.Write([]byte(openid))
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// managedOf is the openids private records; ok is false when it records none, as for a
+// state written in list mode or before openids_file existed.
+func managedOf[P privateState](ctx context.Context, private P) (openids []string, ok bool) {
+	var none P
+	if private == none {
+		return nil, false
+	}
+	raw, _ := private.GetKey(ctx, managedKey)
+	if len(raw) == 0 || json.Unmarshal(raw, &openids) != nil {
+		return nil, false
+	}
+	return openids, true
+}
+
+// recordManaged records openids, sorted, in private.
+func recordManaged[P privateState](ctx context.Context, private P, openids []string, diags *diag.Diagnostics) {
+	var none P
+	if private == none {
+		return
+	}
+	raw, err := json.Marshal(append([]string{}, slices.Sorted(slices.Values(openids))...))
+	if err != nil {
+		diags.AddError("Unable to record the followers", err.Error())
+		return
+	}
+	diags.Append(private.SetKey(ctx, managedKey, raw)...)
+}
+
+// forgetManaged removes the record of recordManaged, when the list attribute holds the
+// followers again.
+func forgetManaged[P privateState](ctx context.Context, private P, diags *diag.Diagnostics) {
+	var none P
+	if private != none {
+		diags.Append(private.SetKey(ctx, managedKey, nil)...)
+	}
+}
