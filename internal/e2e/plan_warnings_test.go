@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -44,6 +45,45 @@ resource "wechat_tag_members" "vip" {
 		fmt.Sprintf(`the follower %q every tag tag_ids does not list, and it carries 101 ("campaign")`, alice),
 		`Warning: Exclusive removes followers the plan does not show`,
 		fmt.Sprintf(`takes tag 100 from every follower openids does not list. These carry it, and no earlier state managed them, so the plan cannot show them as removed, but the apply untags them: %q (1 in all).`, bob),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the plan does not say %q:\n%s", want, out)
+		}
+	}
+	for _, write := range []string{"/cgi-bin/tags/members/batchtagging", "/cgi-bin/tags/members/batchuntagging"} {
+		if n := w.mock.CallCount(write); n != 0 {
+			t.Errorf("the plan made %d %s calls", n, write)
+		}
+	}
+}
+
+// With openids_file the plan shows only a digest and a count: the warning names who the
+// apply tags and untags, whether the file changed or the account did.
+func TestPlanWarnings_openIDsFileNamesWhoChanges(t *testing.T) {
+	t.Parallel()
+	followers := mockwechat.GenerateOpenIDs(4, 12)
+	w := newWorkspace(t, mockwechat.Config{Tags: []string{"VIP"}, Followers: followers})
+	writeFile(t, filepath.Join(w.Dir, "vip.txt"), followers[0]+"\n"+followers[1]+"\n")
+	w.configure(`
+resource "wechat_tag_members" "vip" {
+  tag_id       = 100
+  openids_file = "${path.module}/vip.txt"
+  exclusive    = true
+}
+`)
+	w.mustRun("apply", "-auto-approve", "-no-color")
+	// The file gains a follower; outside Terraform, a member loses the tag and another
+	// follower gets it.
+	writeFile(t, filepath.Join(w.Dir, "vip.txt"), followers[0]+"\n"+followers[1]+"\n"+followers[2]+"\n")
+	must(t, w.mock.UntagUser(followers[0], 100))
+	must(t, w.mock.TagUser(followers[3], 100))
+	w.mock.ResetCalls()
+	out := strings.Join(strings.Fields(w.mustRun("plan", "-no-color")), " ")
+	for _, want := range []string{
+		"~ openids_count = 2 -> 3",
+		"Warning: Followers the apply changes",
+		fmt.Sprintf(`gives tag 100 to 2 followers: %q, %q, and takes tag 100 from 1 follower: %q.`,
+			min(followers[0], followers[2]), max(followers[0], followers[2]), followers[3]),
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the plan does not say %q:\n%s", want, out)

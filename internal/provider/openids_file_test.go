@@ -184,3 +184,13 @@ func expectWarning(t *testing.T, diags diag.Diagnostics, summary string, details
 		}
 	}
 }
+
+func TestPackedOpenIDsRoundTrip(t *testing.T) {
+	for _, openids := range [][]string{nil, mockwechat.GenerateOpenIDs(1, 9), mockwechat.GenerateOpenIDs(1000, 9)} {
+		got, err := unpackOpenIDs(packOpenIDs(openids))
+		must(t, err)
+		if want := slices.Sorted(slices.Values(openids)); !slices.Equal(got, want) || got == nil {
+			t.Errorf("%d openids came back as %d (nil: %v)", len(openids), len(got), got == nil)
+		}
+	}
+}

@@ -79,6 +79,9 @@ type Result struct {
 	// Wall is from the start of the process to its exit; CPU is the user and system time
 	// of the CLI and of the processes it waited for, its providers among them.
 	Wall, CPU time.Duration
+	// PeakRSS is the peak resident memory, in bytes, of the largest of the CLI's process
+	// and the processes it waited for; 0 where it is not measured (off Linux).
+	PeakRSS int64
 }
 
 // Output is what the command printed, standard output first.
@@ -106,6 +109,7 @@ func (w Workdir) Run(ctx context.Context, args ...string) (Result, error) {
 	if cmd.ProcessState != nil {
 		result.ExitCode = cmd.ProcessState.ExitCode()
 		result.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		result.PeakRSS = peakRSS(cmd.ProcessState)
 	}
 	var exitErr *exec.ExitError
 	if err != nil && (!errors.As(err, &exitErr) || ctx.Err() != nil) {

@@ -27,3 +27,15 @@ resource "wechat_tag_members" "beta" {
   openids   = sort(distinct(var.beta_testers))
   exclusive = true
 }
+
+resource "wechat_tag" "campaign" {
+  name = "双十一活动"
+}
+
+# For tags of tens of thousands of followers: the file lists them, one openid a line,
+# and the state holds their digest and count. The plan names the followers a change
+# adds and removes in a warning.
+resource "wechat_tag_members" "campaign" {
+  tag_id       = wechat_tag.campaign.id
+  openids_file = "${path.module}/campaign-members.txt"
+}

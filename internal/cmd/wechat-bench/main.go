@@ -27,8 +27,12 @@
 //   - Latency: 100 fresh wechat_tag applied ten at a time, once as is and once with the
 //     mock delaying every API call by 50 ms, each against a new mock.
 //
-// Then, once every other run is done, wechat_tag_members with 10,000 openids, every
-// command through the provider wrapper: apply, then plan.
+// Then, once every other run is done, wechat_tag_members with 10,000 openids in its
+// openids list, every command through the provider wrapper: apply, then plan. Last, at
+// each size of -members, wechat_tag_members with openids_file and exclusive = true:
+// apply, a plan with no changes, the plan and apply of a change of ten followers in the
+// file, and a plan after followers were tagged and untagged outside Terraform, which
+// must name them (members_file.go).
 //
 // Wall times are the CLI process's, start to exit; CPU times are the CLI's and its
 // provider processes'. The table gives medians and ratios of medians; no figure is ever a
@@ -89,6 +93,7 @@ type options struct {
 	terraform, provider, bareProvider, mock string
 	work, out, goBench                      string
 	runs                                    int
+	members                                 []int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -103,7 +108,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "", "file to write the table to (default WORK/results.md)")
 	fs.StringVar(&o.goBench, "go-bench", "", "output of `go test -bench` to add to the table")
 	fs.IntVar(&o.runs, "runs", 5, "runs of each scenario; the table gives medians")
+	members := fs.String("members", "10000,50000,100000", "sizes of the openids_file scenario, in followers, separated by commas")
 	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	var err error
+	if o.members, err = parseSizes(*members); err != nil {
 		return o, err
 	}
 	switch {
@@ -121,7 +131,6 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.out == "" {
 		o.out = filepath.Join(o.work, "results.md")
 	}
-	var err error
 	for _, p := range []*string{&o.provider, &o.bareProvider, &o.mock, &o.work, &o.out} {
 		if *p, err = filepath.Abs(*p); err != nil {
 			return o, err
@@ -193,6 +202,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("wechat_tag_members, run %d: %w", i+1, err)
 		}
 		r.membersApply, r.membersPlan = append(r.membersApply, apply), append(r.membersPlan, plan)
+	}
+	for _, n := range o.members {
+		into := &membersFileSeries{size: n}
+		for i := range o.runs {
+			b.logf("wechat_tag_members with openids_file, %s openids, run %d of %d", formatCount(n), i+1, o.runs)
+			if err := b.tagMembersFile(ctx, i, n, into); err != nil {
+				return fmt.Errorf("wechat_tag_members with openids_file, %d openids, run %d: %w", n, i+1, err)
+			}
+		}
+		r.membersFile = append(r.membersFile, into)
 	}
 	r.machine.loadEnd = loadAverage()
 

@@ -42,6 +42,7 @@ type results struct {
 	// latencyBaseline the same apply without it.
 	latencyApply, latencyBaseline series
 	membersApply, membersPlan     series
+	membersFile                   []*membersFileSeries
 
 	goBench []goBenchmark
 }
@@ -92,6 +93,9 @@ func (r results) rows() []row {
 		{dataScenario, "plan: CPU time", formatDuration(r.dataPlan.medianCPU()), "", "", ""},
 	}
 	rows = append(rows, r.membersRows()...)
+	for _, s := range r.membersFile {
+		rows = append(rows, s.rows()...)
+	}
 	rows = append(rows, r.latencyRows()...)
 	if len(r.goBench) == 0 {
 		rows = append(rows, row{"Go benchmarks", "none", "not run: pass -go-bench with the output of `go test -run '^$' -bench . -benchmem`", "", "", ""})

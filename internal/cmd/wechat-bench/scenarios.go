@@ -162,7 +162,10 @@ func measure(ctx context.Context, w *workdir, m *mock, usageFile string, okCodes
 	if err != nil {
 		return measurement{}, err
 	}
-	result := measurement{wall: command.Wall, cpu: command.CPU, exitCode: command.ExitCode}
+	result := measurement{wall: command.Wall, cpu: command.CPU, exitCode: command.ExitCode, peakRSS: command.PeakRSS, output: command.Output()}
+	if info, err := os.Stat(filepath.Join(w.Dir, "terraform.tfstate")); err == nil {
+		result.stateBytes = info.Size()
+	}
 	if m != nil {
 		if result.calls, err = m.calls(ctx); err != nil {
 			return measurement{}, err

@@ -20,6 +20,10 @@ type measurement struct {
 	calls    map[string]int // API calls by path, e.g. "/cgi-bin/tags/get"
 	// provider is what the provider wrapper recorded; zero when it was not used.
 	provider providerUsage
+	// peakRSS is that of the command's largest process, Terraform or a provider (0 off
+	// Linux); stateBytes the size of terraform.tfstate after it.
+	peakRSS, stateBytes int64
+	output              string
 }
 
 // series is the same command measured once per run.
@@ -122,13 +126,14 @@ func ratio[T number](a, b T) float64 {
 
 // Endpoint paths the targets name.
 const (
-	pathToken        = "/cgi-bin/token"
-	pathStableToken  = "/cgi-bin/stable_token"
-	pathTagsGet      = "/cgi-bin/tags/get"
-	pathTagsCreate   = "/cgi-bin/tags/create"
-	pathGetIDList    = "/cgi-bin/tags/getidlist"
-	pathUserTagGet   = "/cgi-bin/user/tag/get"
-	pathBatchTagging = "/cgi-bin/tags/members/batchtagging"
+	pathToken          = "/cgi-bin/token"
+	pathStableToken    = "/cgi-bin/stable_token"
+	pathTagsGet        = "/cgi-bin/tags/get"
+	pathTagsCreate     = "/cgi-bin/tags/create"
+	pathGetIDList      = "/cgi-bin/tags/getidlist"
+	pathUserTagGet     = "/cgi-bin/user/tag/get"
+	pathBatchTagging   = "/cgi-bin/tags/members/batchtagging"
+	pathBatchUntagging = "/cgi-bin/tags/members/batchuntagging"
 )
 
 func shortPath(path string) string { return strings.TrimPrefix(path, "/cgi-bin/") }
