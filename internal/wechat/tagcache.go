@@ -10,7 +10,9 @@ import (
 // of one Terraform command (a refresh of every wechat_tag, the plan-time name checks)
 // cost a single call. Concurrent readers share one call in flight. A tag write of this
 // client that succeeds edits the cache as the service did; one that fails, whose outcome
-// is unknown, clears it. A call that was in flight during a write never fills it.
+// is unknown, clears it. A call in flight during a successful write may or may not see
+// it: the write's edit, which is idempotent, is applied again to what the call returns.
+// A call in flight during a failed write never fills the cache.
 // Every caller gets a copy of the tags of its own: what one caller does with its slice
 // reaches neither the cache nor the other callers.
 type tagCache struct {
@@ -19,6 +21,8 @@ type tagCache struct {
 	valid      bool
 	generation int
 	inflight   *tagFetch
+	// pending are the edits of the writes that succeeded while inflight was in flight.
+	pending []func([]Tag) []Tag
 	// reads counts the tags/get calls started. filledBy is the one the cached tags come
 	// from, and latest the last one started, which a confirmation may share even after a
 	// write made it unfit to fill the cache: see readSince.
@@ -34,14 +38,17 @@ type tagFetch struct {
 	err  error
 }
 
-// edit applies a successful write to the cached tags, when the cache holds them.
+// edit applies a successful write to the cached tags, when the cache holds them, and to
+// what the call in flight returns. Detaching that call instead made each tag created
+// during an apply cost the waiting readers one more tags/get: 155 for 100 tags.
 func (c *tagCache) edit(change func([]Tag) []Tag) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.inflight = nil
-	c.generation++
 	if c.valid {
 		c.tags = change(slices.Clone(c.tags))
+	}
+	if c.inflight != nil {
+		c.pending = append(c.pending, change)
 	}
 }
 
@@ -65,7 +72,7 @@ func (c *tagCache) invalidate() {
 func (c *tagCache) drop() {
 	c.valid = false
 	c.tags = nil
-	c.inflight = nil
+	c.inflight, c.pending = nil, nil
 	c.generation++
 }
 
@@ -140,9 +147,15 @@ func (c *Client) startTagFetch(ctx context.Context) *tagFetch {
 		defer cache.mu.Unlock()
 		if cache.inflight == fetch {
 			cache.inflight = nil
+			if fetch.err == nil {
+				for _, change := range cache.pending {
+					fetch.tags = change(fetch.tags)
+				}
+			}
+			cache.pending = nil
 		}
 		if fetch.err == nil && cache.generation == generation {
-			cache.tags, cache.valid, cache.filledBy = fetch.tags, true, fetch.seq
+			cache.tags, cache.valid, cache.filledBy = slices.Clone(fetch.tags), true, fetch.seq
 		}
 		close(fetch.done)
 	}()

@@ -1,8 +1,12 @@
 package wechat_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 
@@ -166,4 +170,50 @@ func TestClient_lookupTagAnswersFromTheSharedSnapshot(t *testing.T) {
 	if _, found, err := f.client.LookupTag(t.Context(), firstTagID); !wechat.HasCode(err, wechat.CodeSystemBusy) || found {
 		t.Errorf("LookupTag with tags/get busy = found %v, %v; want the busy error", found, err)
 	}
+}
+
+// An apply creates tags while the resources that wait for them read the listing: the
+// create's edit applies to the tags/get in flight, which fills the cache, whether or not
+// it saw the new tag; no reader pays for another call.
+func TestCachedTags_aCreateDuringTheReadInFlightCostsNoOtherRead(t *testing.T) {
+	mock := mockwechat.New(mockwechat.Config{AppID: testAppID, AppSecret: testSecret})
+	listing, release := make(chan struct{}), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == pathList {
+			close(listing)
+			<-release // answered as the service saw the account before the create
+		}
+		mock.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := wechat.Config{BaseURL: srv.URL}
+	tokens, err := wechat.NewStableTokenSource(cfg, testAppID, testSecret)
+	must(t, err)
+	client := newClient(t, cfg, tokens)
+
+	read := make(chan []wechat.Tag)
+	go func() {
+		tags, err := client.CachedTags(t.Context())
+		if err != nil {
+			t.Error(err)
+		}
+		read <- tags
+	}()
+	<-listing
+	tag, err := client.CreateTag(t.Context(), "VIP")
+	must(t, err)
+	close(release)
+	for _, tags := range [][]wechat.Tag{<-read, mustValue(client.CachedTags(t.Context()))} {
+		if _, found := slices.BinarySearchFunc(tags, tag.ID, func(t wechat.Tag, id int64) int { return cmp.Compare(t.ID, id) }); !found {
+			t.Errorf("CachedTags = %v, want the tag created meanwhile", tags)
+		}
+	}
+	requireCallCount(t, mock, pathList, 1)
+}
+
+func mustValue[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
