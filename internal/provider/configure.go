@@ -38,7 +38,9 @@ type tagsAPI interface {
 // memberships, and the account's tags, to check tag ids at plan time.
 type membershipsAPI interface {
 	accountAPI
-	CachedTags(ctx context.Context) ([]wechat.Tag, error)
+	// KnownTags is the account's tags as one tags/get of this process read them, their
+	// follower counts aside.
+	KnownTags(ctx context.Context) ([]wechat.Tag, error)
 	FollowerTags(ctx context.Context, openid string) ([]int64, error)
 	TagMembers(ctx context.Context, tagID int64) ([]string, error)
 	TagFollowers(ctx context.Context, tagID int64, openids []string) error

@@ -176,6 +176,9 @@ func (f *fakeWechat) CachedTags(context.Context) ([]wechat.Tag, error) {
 	return tags, nil
 }
 
+// KnownTags is CachedTags: the fake keeps no follower counts.
+func (f *fakeWechat) KnownTags(ctx context.Context) ([]wechat.Tag, error) { return f.CachedTags(ctx) }
+
 func (f *fakeWechat) PlanTag(ctx context.Context, name string) (wechat.AccountRoom, error) {
 	tags, err := f.CachedTags(ctx)
 	if err != nil {

@@ -86,7 +86,7 @@ func checkTagsExist(ctx context.Context, api membershipsAPI, attribute path.Path
 	if len(ids) == 0 {
 		return
 	}
-	tags, err := api.CachedTags(ctx)
+	tags, err := api.KnownTags(ctx)
 	if err != nil {
 		diags.AddAttributeWarning(attribute, "Unable to check the tag ids",
 			fmt.Sprintf("Reading the account's tags to check that tags %v exist failed; the apply meets WeChat's own check: %s", ids, err))

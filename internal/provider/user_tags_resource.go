@@ -346,7 +346,7 @@ func checkFollowerChange(ctx context.Context, api membershipsAPI, openid string,
 // tagLabels names tags for a message: the id, and the name where the shared tags/get
 // knows it.
 func tagLabels(ctx context.Context, api membershipsAPI, ids []int64) []string {
-	tags, _ := api.CachedTags(ctx)
+	tags, _ := api.KnownTags(ctx)
 	labels := make([]string, 0, len(ids))
 	for _, id := range ids {
 		label := strconv.FormatInt(id, 10)

@@ -23,6 +23,10 @@ type tagCache struct {
 	inflight   *tagFetch
 	// pending are the edits of the writes that succeeded while inflight was in flight.
 	pending []func([]Tag) []Tag
+	// countsStale says the follower counts of tags lag this client's own membership
+	// changes, which the ids and names do not: KnownTags may still use them.
+	// inflightCountsStale says the same of what inflight will return.
+	countsStale, inflightCountsStale bool
 	// reads counts the tags/get calls started. filledBy is the one the cached tags come
 	// from, and latest the last one started, which a confirmation may share even after a
 	// write made it unfit to fill the cache: see readSince.
@@ -61,6 +65,15 @@ func (c *tagCache) settle(err error, change func([]Tag) []Tag) {
 	c.edit(change)
 }
 
+// countsChanged records a change of the memberships of tags: their follower counts are
+// no longer known, their ids and names are.
+func (c *tagCache) countsChanged() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.countsStale = c.countsStale || c.valid
+	c.inflightCountsStale = c.inflightCountsStale || c.inflight != nil
+}
+
 func (c *tagCache) invalidate() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -73,6 +86,7 @@ func (c *tagCache) drop() {
 	c.valid = false
 	c.tags = nil
 	c.inflight, c.pending = nil, nil
+	c.countsStale, c.inflightCountsStale = false, false
 	c.generation++
 }
 
@@ -87,12 +101,23 @@ func (c *tagCache) readsStarted() uint64 {
 // them. Use it for reads that may share a snapshot; use ListTags where only a fresh read
 // will do.
 func (c *Client) CachedTags(ctx context.Context) ([]Tag, error) {
+	return c.cachedTags(ctx, true)
+}
+
+// KnownTags is CachedTags for readers of ids and names alone: the follower counts may
+// lag the client's own membership changes. Checking the tag ids of each wechat_user_tags
+// an apply changes costs then one tags/get in all, not one after each change.
+func (c *Client) KnownTags(ctx context.Context) ([]Tag, error) {
+	return c.cachedTags(ctx, false)
+}
+
+func (c *Client) cachedTags(ctx context.Context, exactCounts bool) ([]Tag, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	cache := &c.tags
 	cache.mu.Lock()
-	if cache.valid {
+	if cache.valid && !(exactCounts && cache.countsStale) {
 		tags := slices.Clone(cache.tags)
 		cache.mu.Unlock()
 		return tags, nil
@@ -145,6 +170,7 @@ func (c *Client) startTagFetch(ctx context.Context) *tagFetch {
 		fetch.tags, fetch.err = c.ListTags(context.WithoutCancel(ctx))
 		cache.mu.Lock()
 		defer cache.mu.Unlock()
+		countsStale := false
 		if cache.inflight == fetch {
 			cache.inflight = nil
 			if fetch.err == nil {
@@ -152,10 +178,11 @@ func (c *Client) startTagFetch(ctx context.Context) *tagFetch {
 					fetch.tags = change(fetch.tags)
 				}
 			}
-			cache.pending = nil
+			cache.pending, countsStale, cache.inflightCountsStale = nil, cache.inflightCountsStale, false
 		}
 		if fetch.err == nil && cache.generation == generation {
 			cache.tags, cache.valid, cache.filledBy = slices.Clone(fetch.tags), true, fetch.seq
+			cache.countsStale = countsStale
 		}
 		close(fetch.done)
 	}()

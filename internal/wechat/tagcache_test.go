@@ -217,3 +217,32 @@ func mustValue[T any](v T, err error) T {
 	}
 	return v
 }
+
+// Tagging followers changes a tag's follower count, not its id or name: KnownTags, for
+// the tag-id checks of each wechat_user_tags an apply changes, reads no tags/get again,
+// while CachedTags, for the counts the data sources report, does.
+func TestKnownTags_membershipChangesKeepTheIDsAndNames(t *testing.T) {
+	f := newFixture(t, mockwechat.Config{Tags: []string{"VIP"}, Followers: mockwechat.GenerateOpenIDs(2, 3)})
+	fans := f.mock.Followers()
+	_, err := f.client.KnownTags(t.Context())
+	must(t, err)
+	for _, fan := range fans {
+		must(t, f.client.TagFollowers(t.Context(), 100, []string{fan}))
+		tags, err := f.client.KnownTags(t.Context())
+		must(t, err)
+		if len(tags) != 2 || tags[1].Name != "VIP" {
+			t.Errorf("KnownTags = %v, want the starred tag and VIP", tags)
+		}
+	}
+	requireCallCount(t, f.mock, pathList, 1)
+	tags, err := f.client.CachedTags(t.Context())
+	must(t, err)
+	if tags[1].Count != 2 {
+		t.Errorf("CachedTags = %v, want VIP with its 2 followers", tags)
+	}
+	requireCallCount(t, f.mock, pathList, 2)
+	if _, err := f.client.CachedTags(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	requireCallCount(t, f.mock, pathList, 2)
+}

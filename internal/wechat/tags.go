@@ -274,9 +274,9 @@ func (c *Client) batchMembers(ctx context.Context, endpoint string, tagID int64,
 		}
 	}
 	applied, since, err := c.sendBatches(ctx, endpoint, tagID, openids)
-	// The tag's follower count, which tags/get reports, changes. Cleared before a 45159 is
-	// confirmed, so that the confirmation's tags/get may fill the cache.
-	c.tags.invalidate()
+	// The tag's follower count, which tags/get reports, changes; its id and name do not.
+	// A 45159 is confirmed by a tags/get started after the call, which refills the cache.
+	c.tags.countsChanged()
 	if err == nil {
 		return nil
 	}
