@@ -121,6 +121,7 @@ func (r results) membersRows() []row {
 		{scenario, "plan: CPU time, Terraform + provider", formatDuration(r.membersPlan.medianCPU()), "", "", ""},
 		{scenario, "plan: provider CPU time", formatDuration(r.membersPlan.medianProviderCPU()), "", "", ""},
 		{scenario, "plan: provider peak RSS", formatPeakRSS(r.membersPlan), "", "", ""},
+		{scenario, "plan: peak RSS of the largest process", formatBytes(r.membersPlan.medianLargestPeakRSS()), "", "", ""},
 	}
 }
 

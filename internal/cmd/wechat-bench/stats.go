@@ -50,6 +50,12 @@ func (s series) medianPeakRSS() int64 {
 	return medianOf(s, func(m measurement) int64 { return m.provider.peakRSS })
 }
 
+// medianLargestPeakRSS is the peak RSS of the largest process of each command, Terraform
+// or a provider.
+func (s series) medianLargestPeakRSS() int64 {
+	return medianOf(s, func(m measurement) int64 { return max(m.peakRSS, m.provider.peakRSS) })
+}
+
 func (s series) medianProviderCPU() time.Duration {
 	return medianOf(s, func(m measurement) time.Duration { return m.provider.cpu })
 }
