@@ -214,6 +214,8 @@ func (m tagMembersModel) subject() subject {
 	}
 }
 
+// reportChange adds the diagnostics of a change of the tag's members that failed. A batch
+// WeChat refused for some of its followers is looked into, to name them.
 func (r *TagMembersResource) reportChange(ctx context.Context, diags *diag.Diagnostics, s subject, out membership.Outcome[string], err error) {
 	err = withProgress(err, out, "openids")
 	if batchErr, ok := refusedForFollowers(err); ok {
