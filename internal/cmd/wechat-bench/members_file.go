@@ -21,6 +21,7 @@ const (
 	// membersFileName is the file, relative to the working directory, as path.module
 	// writes it in a root module.
 	membersFileName = "members.txt"
+	savedPlan       = "change.tfplan"
 )
 
 // membersFileSeries is what the runs of the openids_file scenario measured at one size.
@@ -93,8 +94,12 @@ func (b *bench) tagMembersFile(ctx context.Context, run, n int, into *membersFil
 	if err := writeMembersFile(w.Dir, openids[membersChanged:n+membersChanged]); err != nil {
 		return err
 	}
-	if err := step(&into.changePlan, planCodes, planArgs...); err != nil {
+	// Saved, for the size of a plan of 100,000 openids.
+	if err := step(&into.changePlan, planCodes, append(slices.Clone(planArgs), "-out="+savedPlan)...); err != nil {
 		return err
+	}
+	if info, err := os.Stat(filepath.Join(w.Dir, savedPlan)); err == nil {
+		into.changePlan[len(into.changePlan)-1].planBytes = info.Size()
 	}
 	if err := step(&into.changeApply, []int{0}, applyArgs...); err != nil {
 		return err
@@ -185,6 +190,7 @@ func (s *membersFileSeries) rows() []row {
 	maxReads := (s.size+membersPageSize-1)/membersPageSize + 1
 	within := func(d time.Duration) string { return verdict(d > 0 && d <= membersPlanTarget) }
 	stateBytes := medianOf(s.changeApply, func(m measurement) int64 { return m.stateBytes })
+	planBytes := medianOf(s.changePlan, func(m measurement) int64 { return m.planBytes })
 	return []row{
 		{scenario, "apply from empty: API calls", formatCalls(s.apply), fmt.Sprintf("%d batchtagging, no batchuntagging", batches), "",
 			verdict(s.apply.everyRun(func(m measurement) bool {
@@ -203,6 +209,7 @@ func (s *membersFileSeries) rows() []row {
 		{scenario, fmt.Sprintf("apply of %d followers changed: API calls", 2*membersChanged), formatCalls(s.changeApply), "≤ 2 batch calls", "",
 			verdict(s.changeApply.everyRun(func(m measurement) bool { return m.calls[pathBatchTagging]+m.calls[pathBatchUntagging] <= 2 }))},
 		{scenario, "state file", formatBytes(stateBytes), "≤ 5 MiB", "", verdict(stateBytes > 0 && stateBytes <= membersStateTarget)},
+		{scenario, "saved plan of the change", formatBytes(planBytes), "≤ 5 MiB", "", verdict(planBytes > 0 && planBytes <= membersStateTarget)},
 		{scenario, fmt.Sprintf("plan after %d tagged and %d untagged outside Terraform", membersDrift, membersDrift),
 			formatOutcome(s.driftPlan) + ", " + formatDuration(s.driftPlan.medianWall()), "exit 2, naming them", "",
 			verdict(s.driftPlan.everyRun(exitedTwo))},

@@ -21,9 +21,10 @@ type measurement struct {
 	// provider is what the provider wrapper recorded; zero when it was not used.
 	provider providerUsage
 	// peakRSS is that of the command's largest process, Terraform or a provider (0 off
-	// Linux); stateBytes the size of terraform.tfstate after it.
-	peakRSS, stateBytes int64
-	output              string
+	// Linux); stateBytes the size of terraform.tfstate after it, planBytes that of the
+	// plan it saved, if it saved one.
+	peakRSS, stateBytes, planBytes int64
+	output                         string
 }
 
 // series is the same command measured once per run.
