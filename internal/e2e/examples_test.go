@@ -48,19 +48,36 @@ func TestExamples_validWithTheProvider(t *testing.T) {
 		t.Run(dir, func(t *testing.T) {
 			t.Parallel()
 			work := devWorkdir(t, c)
-			declared := false
-			for _, file := range filesEndingIn(t, filepath.Join(examplesDir, dir), ".tf", ".tftest.hcl") {
+			declared, written, queries := false, 0, false
+			var leftOut []string
+			for _, file := range filesEndingIn(t, filepath.Join(examplesDir, dir), ".tf", ".tftest.hcl", ".tfquery.hcl") {
 				content, err := os.ReadFile(filepath.Join(examplesDir, dir, file))
 				must(t, err)
-				skipUnlessCLIMeetsRequiredVersion(t, c, dir+"/"+file, content)
+				if why := unreadableBy(t, c, dir+"/"+file, content); why != "" {
+					// The other files of the directory are still validated without it.
+					leftOut = append(leftOut, why)
+					continue
+				}
 				declared = declared || strings.Contains(string(content), "required_providers")
+				queries = queries || strings.HasSuffix(file, ".tfquery.hcl")
 				writeFile(t, filepath.Join(work.Dir, file), string(content))
+				written++
+			}
+			if written == 0 {
+				t.Skip(strings.Join(leftOut, "; "))
+			}
+			for _, why := range leftOut {
+				t.Logf("left out: %s", why)
 			}
 			if !declared {
 				writeFile(t, filepath.Join(work.Dir, "zz_required_providers.tf"), tfcli.RequiredProviders)
 			}
 
-			validated, err := work.Run(t.Context(), "validate", "-json", "-no-color")
+			args := []string{"validate", "-json", "-no-color"}
+			if queries {
+				args = append(args, "-query")
+			}
+			validated, err := work.Run(t.Context(), args...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,23 +102,27 @@ func TestExamples_validWithTheProvider(t *testing.T) {
 
 var requiredVersion = regexp.MustCompile(`(?m)^\s*required_version\s*=\s*"([^"]+)"`)
 
-// skipUnlessCLIMeetsRequiredVersion skips the test, as a tfversion check would, when the
-// example declares a required_version the CLI does not meet: such an example uses
-// something older CLIs lack (import blocks with for_each need 1.7), and says so to its
-// readers in the same way.
-func skipUnlessCLIMeetsRequiredVersion(t *testing.T, c tfcli.CLI, file string, content []byte) {
+// unreadableBy says why the CLI cannot read the example file, worded as a tfversion check
+// words a skip, or "" if it can: a file that declares a required_version the CLI does not
+// meet uses something older CLIs lack (import blocks with for_each need 1.7), and says so
+// to its readers in the same way; a .tfquery.hcl file needs Terraform 1.14.
+func unreadableBy(t *testing.T, c tfcli.CLI, file string, content []byte) string {
 	t.Helper()
+	if strings.HasSuffix(file, ".tfquery.hcl") && c.Version.Core().LessThan(version.Must(version.NewVersion("1.14.0"))) {
+		return fmt.Sprintf("Terraform CLI version %s is below minimum version 1.14.0: skipping test (examples/%s is a query file)", c.Version, file)
+	}
 	m := requiredVersion.FindSubmatch(content)
 	if m == nil {
-		return
+		return ""
 	}
 	constraint, err := version.NewConstraint(string(m[1]))
 	if err != nil {
 		t.Fatalf("examples/%s: required_version %q: %v", file, m[1], err)
 	}
 	if !constraint.Check(c.Version.Core()) {
-		t.Skipf("Terraform CLI version %s does not meet required_version %q of examples/%s: skipping test", c.Version, m[1], file)
+		return fmt.Sprintf("Terraform CLI version %s does not meet required_version %q of examples/%s: skipping test", c.Version, m[1], file)
 	}
+	return ""
 }
 
 // validateResult is the output of `terraform validate -json`.
@@ -236,7 +257,7 @@ func exampleDirs(t *testing.T) []string {
 		if d.Name() == ".terraform" {
 			return filepath.SkipDir
 		}
-		if len(filesEndingIn(t, path, ".tf")) > 0 {
+		if len(filesEndingIn(t, path, ".tf", ".tfquery.hcl")) > 0 {
 			rel, err := filepath.Rel(examplesDir, path)
 			dirs = append(dirs, filepath.ToSlash(rel))
 			return err

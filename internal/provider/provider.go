@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -46,7 +47,10 @@ const (
 	maxMaxRetries         = 20
 )
 
-var _ provider.Provider = &WechatProvider{}
+var (
+	_ provider.Provider                  = &WechatProvider{}
+	_ provider.ProviderWithListResources = &WechatProvider{}
+)
 
 // WechatProvider is the provider "wechat".
 type WechatProvider struct {
@@ -236,6 +240,7 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	}
 	resp.ResourceData = client
 	resp.DataSourceData = client
+	resp.ListResourceData = client
 }
 
 // tuning reads the retry budget and the request timeout, whose environment variables
@@ -332,6 +337,14 @@ func (p *WechatProvider) Resources(context.Context) []func() resource.Resource {
 		NewTagResource,
 		NewUserTagsResource,
 		NewTagMembersResource,
+	}
+}
+
+func (p *WechatProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewTagListResource,
+		NewUserTagsListResource,
+		NewTagMembersListResource,
 	}
 }
 

@@ -79,6 +79,34 @@ func (assignableTagIDValidator) ValidateInt64(_ context.Context, req validator.I
 	}
 }
 
+// listableTagIDValidator refuses tag ids whose followers user/tag/get cannot list.
+type listableTagIDValidator struct{}
+
+var _ validator.Int64 = listableTagIDValidator{}
+
+func (listableTagIDValidator) Description(context.Context) string {
+	return "must be the id of a tag of the account: 2 (starred) or a tag created on the account"
+}
+
+func (v listableTagIDValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (listableTagIDValidator) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	switch id := req.ConfigValue.ValueInt64(); {
+	case id < 0:
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid tag id",
+			fmt.Sprintf("Tag id %d is negative. Use the id WeChat gave the tag, such as 134, or 2 for the starred tag.", id))
+	case id == wechat.TagUngrouped || id == wechat.TagBlacklist:
+		resp.Diagnostics.AddAttributeError(req.Path, "System tag cannot be listed",
+			fmt.Sprintf("Tag id %d is a WeChat system tag (0 means untagged, 1 is the blacklist) whose followers the tagging API cannot list. "+
+				"Use the id of a tag of the account, such as 134, or 2 for the starred tag.", id))
+	}
+}
+
 // openIDPattern is the shape of the openids WeChat issues, 28 URL-safe characters such as
 // ocYxcuAEy30bX0NXmGn4ypqx3tI0, with the length left loose because WeChat does not document
 // it, while the character set catches spaces, quotes and pasted unionids with separators.
