@@ -156,7 +156,7 @@ func (d diagnostic) where() string {
 // example is left for one it does not serve.
 func TestExamples_everyResourceAndDataSourceHasItsOwn(t *testing.T) {
 	c := terraformCLI(t)
-	resources, dataSources := servedTypes(t, c)
+	resources, dataSources, listResources := servedTypes(t, c)
 	if len(resources) == 0 {
 		t.Fatal("the provider's schema lists no resource")
 	}
@@ -170,12 +170,24 @@ func TestExamples_everyResourceAndDataSourceHasItsOwn(t *testing.T) {
 		requireContent(t, "resources/"+name+"/import-by-string-id.tf",
 			regexp.MustCompile(`(?s)import\s*\{.*\bto\s*=\s*`+regexp.QuoteMeta(name)+`\.`),
 			"an import block with to = "+name+".NAME")
+		requireContent(t, "resources/"+name+"/import-by-identity.tf",
+			regexp.MustCompile(`(?s)import\s*\{.*\bto\s*=\s*`+regexp.QuoteMeta(name)+`\..*\bidentity\s*=`),
+			"an import block with to = "+name+".NAME and an identity")
+	}
+	for _, name := range listResources {
+		requireContent(t, "list-resources/"+name+"/list-resource.tfquery.hcl",
+			regexp.MustCompile(`(?m)^list "`+regexp.QuoteMeta(name)+`" `),
+			"a list \""+name+"\" block")
 	}
 	for _, name := range dataSources {
 		requireFile(t, "data-sources/"+name+"/data-source.tf")
 	}
 
-	for kind, served := range map[string][]string{"resources": resources, "data-sources": dataSources} {
+	served := map[string][]string{"resources": resources, "data-sources": dataSources}
+	if len(listResources) > 0 {
+		served["list-resources"] = listResources
+	}
+	for kind, served := range served {
 		entries, err := os.ReadDir(filepath.Join(examplesDir, kind))
 		if err != nil && !os.IsNotExist(err) {
 			t.Fatal(err)
@@ -191,7 +203,7 @@ func TestExamples_everyResourceAndDataSourceHasItsOwn(t *testing.T) {
 
 // servedTypes asks the built provider, through the CLI, which resources and data
 // sources it serves.
-func servedTypes(t *testing.T, c tfcli.CLI) (resources, dataSources []string) {
+func servedTypes(t *testing.T, c tfcli.CLI) (resources, dataSources, listResources []string) {
 	t.Helper()
 	work := devWorkdir(t, c)
 	writeFile(t, filepath.Join(work.Dir, "main.tf"), tfcli.RequiredProviders)
@@ -205,8 +217,9 @@ func servedTypes(t *testing.T, c tfcli.CLI) (resources, dataSources []string) {
 	out := result.Stdout
 	var schemas struct {
 		ProviderSchemas map[string]struct {
-			ResourceSchemas   map[string]json.RawMessage `json:"resource_schemas"`
-			DataSourceSchemas map[string]json.RawMessage `json:"data_source_schemas"`
+			ResourceSchemas     map[string]json.RawMessage `json:"resource_schemas"`
+			DataSourceSchemas   map[string]json.RawMessage `json:"data_source_schemas"`
+			ListResourceSchemas map[string]json.RawMessage `json:"list_resource_schemas"`
 		} `json:"provider_schemas"`
 	}
 	if err := json.Unmarshal(out, &schemas); err != nil {
@@ -222,9 +235,14 @@ func servedTypes(t *testing.T, c tfcli.CLI) (resources, dataSources []string) {
 	for name := range schema.DataSourceSchemas {
 		dataSources = append(dataSources, name)
 	}
+	// Terraform 1.14 and later list them; older CLIs leave them out.
+	for name := range schema.ListResourceSchemas {
+		listResources = append(listResources, name)
+	}
 	sort.Strings(resources)
 	sort.Strings(dataSources)
-	return resources, dataSources
+	sort.Strings(listResources)
+	return resources, dataSources, listResources
 }
 
 func requireFile(t *testing.T, rel string) {

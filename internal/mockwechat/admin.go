@@ -19,12 +19,13 @@ const adminPrefix = "/_mock/"
 // adminRequest holds every field any admin endpoint reads, so that one
 // decoder serves them all.
 type adminRequest struct {
-	ID      int64  `json:"id"`
-	Name    string `json:"name"`
-	OpenID  string `json:"openid"`
-	TagID   int64  `json:"tagid"`
-	Path    string `json:"path"`
-	ErrCode int    `json:"errcode"`
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	OpenID     string `json:"openid"`
+	TagID      int64  `json:"tagid"`
+	Path       string `json:"path"`
+	ErrCode    int    `json:"errcode"`
+	DailyLimit *int   `json:"daily_limit"`
 
 	body []byte // for endpoints whose body is a whole type, such as Faults
 }
@@ -82,6 +83,17 @@ var adminRoutes = map[string]map[string]adminHandler{
 	"/_mock/tokens/issue": {http.MethodPost: func(s *Server, _ adminRequest) (any, error) {
 		return map[string]string{"access_token": s.IssueAccessToken()}, nil
 	}},
+	"/_mock/quotas": {
+		http.MethodGet: func(s *Server, _ adminRequest) (any, error) {
+			return s.Quotas(), nil
+		},
+		http.MethodPost: func(s *Server, req adminRequest) (any, error) {
+			if req.DailyLimit == nil {
+				return nil, errors.New("daily_limit is required")
+			}
+			return done, s.SetDailyQuota(req.Path, *req.DailyLimit)
+		},
+	},
 	"/_mock/fail": {http.MethodPost: func(s *Server, req adminRequest) (any, error) {
 		return done, s.FailNext(req.Path, req.ErrCode)
 	}},

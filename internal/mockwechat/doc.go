@@ -118,6 +118,19 @@
 //     fails with 45011 "api minute-quota reach limit", the 21st of a day with
 //     45009 "reach max api daily quota limit"; neither revokes anything.
 //
+// Quotas:
+//   - Every API path has a daily quota, counted midnight to midnight China
+//     Standard Time: /cgi-bin/token its 2,000 issued tokens,
+//     /cgi-bin/stable_token 500,000 calls, every other path 1,000,000 (WeChat
+//     publishes none for the tag APIs), unless Config.DailyQuotas or
+//     SetDailyQuota sets another. Only calls served with errcode 0 use quota;
+//     the call after the last is refused with 45009, after the token check.
+//   - /cgi-bin/openapi/quota/get (getApiQuota) answers {"cgi_path": P} with
+//     P's daily_limit, used and remain, and for /cgi-bin/stable_token a
+//     rate_limit of 10,000 calls per 60 s. P is checked in this order: not
+//     starting with "/", or holding a query or white space: 76003; an /sns/
+//     path: 76022; a path the mock does not serve: 76021.
+//
 // Tags:
 //   - System tags 0 (未分组), 1 (黑名单) and 2 (星标组) always exist; only 2
 //     is listed by tags/get, Tags and TagByID. They do not count towards

@@ -37,7 +37,10 @@ type Config struct {
 	TokenGracePeriod time.Duration // default 5 min; negative: none
 	MaxTags          int           // user-created tags; default 100
 	PageSize         int           // user/tag/get page size; default 10,000
-	Now              func() time.Time
+	// DailyQuotas are daily call limits by API path, such as
+	// {"/cgi-bin/tags/getidlist": 500}; see quotas.go for the others.
+	DailyQuotas map[string]int
+	Now         func() time.Time
 }
 
 // Tag is a tag as tags/get lists it.
@@ -85,6 +88,9 @@ var errmsgs = map[int]string{
 	47001: "data format error",
 	48001: "api unauthorized",
 	49003: "not match openid with appid",
+	76003: "invalid cgi_path",
+	76021: "cgi_path not found, please check",
+	76022: "could not use this cgi_path, no permission",
 }
 
 func apiError(code int) error {
@@ -120,7 +126,7 @@ type Server struct {
 	latest      *token   // newest /cgi-bin/token token
 	stable      *token   // current stable_token token
 	lastForce   time.Time
-	tokenQuota  quota
+	daily       map[string]*quota // by API path; /cgi-bin/token's counts issued tokens
 	stableQuota quota
 	forceQuota  quota
 }
@@ -144,7 +150,7 @@ func New(cfg Config) *Server {
 		followers:   map[string]*follower{},
 		foreign:     map[string]bool{},
 		tokens:      map[string]*token{},
-		tokenQuota:  quota{limit: 2000, window: chinaDay},
+		daily:       newDailyQuotas(cfg.DailyQuotas),
 		stableQuota: quota{limit: 10000, window: minute},
 		forceQuota:  quota{limit: 20, window: chinaDay},
 	}
@@ -179,6 +185,7 @@ var endpoints = map[string]endpoint{
 	"/cgi-bin/tags/members/batchtagging":   {http.MethodPost, false, (*Server).apiBatchTagging},
 	"/cgi-bin/tags/members/batchuntagging": {http.MethodPost, false, (*Server).apiBatchUntagging},
 	"/cgi-bin/tags/getidlist":              {http.MethodPost, false, (*Server).apiUserTagIDs},
+	"/cgi-bin/openapi/quota/get":           {http.MethodPost, false, (*Server).apiQuota},
 }
 
 var wrongMethod = map[string]int{http.MethodGet: 43001, http.MethodPost: 43002}
@@ -256,7 +263,7 @@ func (s *Server) process(r *http.Request, ep endpoint, c *call) (fault, any, err
 	f := s.decide(r.URL.Path)
 	switch f.kind {
 	case noFault, lostResponseFault:
-		reply, err := s.serveAPI(r.Method, ep, c)
+		reply, err := s.serveAPI(r.URL.Path, r.Method, ep, c)
 		return f, reply, err
 	case errcodeFault:
 		return f, nil, apiError(f.errcode)
@@ -264,7 +271,7 @@ func (s *Server) process(r *http.Request, ep endpoint, c *call) (fault, any, err
 	return f, nil, nil
 }
 
-func (s *Server) serveAPI(method string, ep endpoint, c *call) (any, error) {
+func (s *Server) serveAPI(path, method string, ep endpoint, c *call) (any, error) {
 	if method != ep.method {
 		return nil, apiError(wrongMethod[ep.method])
 	}
@@ -273,7 +280,19 @@ func (s *Server) serveAPI(method string, ep endpoint, c *call) (any, error) {
 			return nil, err
 		}
 	}
-	return ep.handle(s, c)
+	// /cgi-bin/token counts the tokens it issues itself, after its own checks.
+	daily := s.daily[path]
+	if path == tokenPath {
+		return ep.handle(s, c)
+	}
+	if daily.remaining(c.now) == 0 {
+		return nil, apiError(45009)
+	}
+	reply, err := ep.handle(s, c)
+	if err == nil {
+		daily.used++
+	}
+	return reply, err
 }
 
 func requestID(now time.Time) string {

@@ -112,7 +112,7 @@ func (s *Server) getToken(c *call) (any, error) {
 	if err := s.checkCredentials(q.Get("grant_type"), q.Get("appid"), q.Get("secret")); err != nil {
 		return nil, err
 	}
-	if !s.tokenQuota.take(c.now) {
+	if !s.daily[tokenPath].take(c.now) {
 		return nil, apiError(45009)
 	}
 	if s.latest != nil {

@@ -47,10 +47,16 @@ type membershipsAPI interface {
 	UntagFollowers(ctx context.Context, tagID int64, openids []string) error
 }
 
+// quotaAPI is what wechat_api_quota asks of WeChat.
+type quotaAPI interface {
+	APIQuota(ctx context.Context, cgiPath string) (wechat.APIQuota, error)
+}
+
 // wechatAPI is all of it: what the provider's Configure hands every resource.
 type wechatAPI interface {
 	tagsAPI
 	membershipsAPI
+	quotaAPI
 }
 
 var _ wechatAPI = (*wechat.Client)(nil)

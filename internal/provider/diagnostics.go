@@ -49,6 +49,8 @@ const (
 	accountTagLimitPlanned
 	accountTagLimitUncertain
 	followersChangedInFile
+	apiPathUnknown
+	apiPathNotForAccountToken
 )
 
 // subject is what a failed call was about, and where the configuration sets it.
@@ -79,6 +81,10 @@ type subject struct {
 	// The attributes that set the tag, the followers and the name; empty where the
 	// resource has none.
 	tagAttr, openIDAttr, nameAttr path.Path
+
+	// cgiPath is the API path whose quota was asked for, set by cgiPathAttr.
+	cgiPath     string
+	cgiPathAttr path.Path
 }
 
 // problem is a row of the table.
@@ -101,6 +107,7 @@ func onTag(s subject) path.Path       { return s.tagAttr }
 func onOpenIDs(s subject) path.Path   { return s.openIDAttr }
 func onName(s subject) path.Path      { return s.nameAttr }
 func onNothing(subject) path.Path     { return path.Empty() }
+func onCGIPath(s subject) path.Path   { return s.cgiPathAttr }
 func onTagsOrIDs(s subject) path.Path { return firstOf(s.tagAttr, s.openIDAttr) }
 
 var problems = map[condition]problem{
@@ -252,6 +259,14 @@ var problems = map[condition]problem{
 			"openids_sha256 and openids_count; these are the followers behind the change, whether the file changed or they " +
 			"were tagged or untagged outside Terraform."
 	}},
+	apiPathUnknown: {"Unknown API path", onCGIPath, func(s subject) string {
+		return fmt.Sprintf("WeChat knows no API at %q. Give the path of an API the account calls, as it appears in the API's URL "+
+			"without host or query, such as /cgi-bin/tags/getidlist or /cgi-bin/tags/get.", s.cgiPath)
+	}},
+	apiPathNotForAccountToken: {"API not reported for this account's token", onCGIPath, func(s subject) string {
+		return fmt.Sprintf("WeChat does not report the quota of %q with the account's access token: the API takes another kind of "+
+			"token (the /sns/ APIs take a user's). Ask for an API the account calls with its own token, such as /cgi-bin/tags/getidlist.", s.cgiPath)
+	}},
 	tagHasTooManyFans: {"Tag has too many followers to delete", onNothing, func(s subject) string {
 		return fmt.Sprintf("WeChat refuses to delete tag %d because more than 100,000 followers carry it. "+
 			"Untag its followers first, then destroy again.", s.tagID)
@@ -292,6 +307,10 @@ func conditionOf(err error) condition {
 		return callerIPNeedsConfirmation
 	case wechat.HasCode(err, wechat.CodeAPIUnauthorized):
 		return apiUnauthorized
+	case wechat.HasCode(err, wechat.CodeCGIPathNotFound, wechat.CodeMalformedCGIPath):
+		return apiPathUnknown
+	case wechat.HasCode(err, wechat.CodeCGIPathNotForToken):
+		return apiPathNotForAccountToken
 	}
 	return unexplained
 }

@@ -379,3 +379,15 @@ func expectAttribute(t *testing.T, diags diag.Diagnostics, attribute string) {
 		t.Errorf("error %q is reported on %v, want %s", diags.Errors()[0].Summary(), diags.Errors()[0], attribute)
 	}
 }
+
+// APIQuota reports the calls the fake served of the endpoint a cgi path names, against
+// a limit of 1,000 a day.
+func (f *fakeWechat) APIQuota(_ context.Context, cgiPath string) (wechat.APIQuota, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fault := f.call("openapi/quota/get"); fault.err != nil {
+		return wechat.APIQuota{}, fault.err
+	}
+	used := int64(f.calls[strings.TrimPrefix(cgiPath, "/cgi-bin/")])
+	return wechat.APIQuota{DailyLimit: 1000, Used: used, Remain: 1000 - used}, nil
+}

@@ -353,6 +353,7 @@ func (p *WechatProvider) DataSources(context.Context) []func() datasource.DataSo
 		NewTagsDataSource,
 		NewTagDataSource,
 		NewTagMembersDataSource,
+		NewAPIQuotaDataSource,
 	}
 }
 

@@ -8,6 +8,8 @@
 //	wechat-mock [-addr 127.0.0.1:8099] [-app-id ID] [-app-secret SECRET]
 //	            [-followers OPENID,...] [-generate-followers N [-seed S]]
 //	            [-tags NAME,...] [-ready-file PATH] [-allow-remote]
+//	            [-page-size N] [-foreign-openids OPENID,...]
+//	            [-daily-quota PATH=N,...]
 //
 // -addr 127.0.0.1:0 picks a free port; with -ready-file the base URL (e.g.
 // http://127.0.0.1:41234, no newline) is written to PATH once the mock
@@ -18,7 +20,8 @@
 // The admin API under /_mock/ (no token needed) inspects and changes the
 // account: GET /_mock/state, /_mock/calls, /_mock/followers,
 // /_mock/tokens (every access token issued), /_mock/faults (the faults in
-// force and their counts); POST /_mock/tags/create, /_mock/tags/rename,
+// force and their counts), /_mock/quotas (every API path's daily quota);
+// POST /_mock/quotas (a path's daily_limit), /_mock/tags/create, /_mock/tags/rename,
 // /_mock/tags/delete, /_mock/users/tag, /_mock/users/untag,
 // /_mock/followers, /_mock/calls/reset, /_mock/tokens/issue,
 // /_mock/tokens/expire, /_mock/fail, /_mock/faults (errcodes, HTTP 500s,
@@ -86,6 +89,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	seed := fs.Int64("seed", 1, "seed for -generate-followers; the same seed gives the same openids")
 	tags := fs.String("tags", "", "comma-separated `names` of tags that exist at start (ids 100, 101, ...)")
 	readyFile := fs.String("ready-file", "", "once listening, write the base URL to `path` (removed on exit)")
+	pageSize := fs.Int("page-size", 10000, "openids per page of user/tag/get (`N`), to test paging with few followers")
+	foreign := fs.String("foreign-openids", "", "comma-separated `openids` of another AppID, which tag calls refuse with 49003")
+	quotas := fs.String("daily-quota", "", "comma-separated daily call limits by API path, such as `/cgi-bin/tags/getidlist=500`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -95,6 +101,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *generate < 0 {
 		return fmt.Errorf("-generate-followers %d: want 0 or more", *generate)
 	}
+	if *pageSize < 1 {
+		return fmt.Errorf("-page-size %d: want 1 or more", *pageSize)
+	}
+	dailyQuotas, err := parseQuotas(*quotas)
+	if err != nil {
+		return err
+	}
 	if !*allowRemote {
 		if err := requireLoopback(*addr); err != nil {
 			return err
@@ -102,9 +115,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	srv := mockwechat.New(mockwechat.Config{
-		AppID:     *appID,
-		AppSecret: *appSecret,
-		Followers: append(splitList(*followers), mockwechat.GenerateOpenIDs(*generate, *seed)...),
+		AppID:          *appID,
+		AppSecret:      *appSecret,
+		Followers:      append(splitList(*followers), mockwechat.GenerateOpenIDs(*generate, *seed)...),
+		ForeignOpenIDs: splitList(*foreign),
+		PageSize:       *pageSize,
+		DailyQuotas:    dailyQuotas,
 	})
 	for _, name := range splitList(*tags) {
 		if _, err := srv.CreateTag(name); err != nil {
@@ -125,8 +141,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// Best effort: a ready file left behind names a port nothing listens on any more.
 		defer func() { _ = os.Remove(*readyFile) }()
 	}
-	fmt.Fprintf(stdout, "wechat-mock listening on %s\n  app id:    %s\n  followers: %d\n  admin:     %s/_mock/state\n",
-		base, *appID, len(srv.Followers()), base)
+	printBanner(stdout, base, *appID, *appSecret, srv.Followers())
 
 	hs := &http.Server{
 		Handler:           logRequests(srv, log.New(stderr, "wechat-mock: ", log.LstdFlags)),
@@ -142,6 +157,39 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return hs.Shutdown(shutdownCtx)
+}
+
+// printBanner says what a demo needs: where the mock is, the credentials it accepts, as the
+// provider's environment variables, and the first followers' openids.
+func printBanner(w io.Writer, base, appID, appSecret string, followers []string) {
+	const shown = 5
+	named := followers[:min(len(followers), shown)]
+	more := ""
+	if len(followers) > shown {
+		more = fmt.Sprintf(" and %d more (GET %s/_mock/followers)", len(followers)-shown, base)
+	}
+	fmt.Fprintf(w, "wechat-mock listening on %s\n"+
+		"  export WECHAT_BASE_URL=%s WECHAT_APP_ID=%s WECHAT_APP_SECRET=%s\n"+
+		"  followers: %d: %s%s\n"+
+		"  admin:     %s/_mock/state\n",
+		base, base, appID, appSecret, len(followers), strings.Join(named, ", "), more, base)
+}
+
+// parseQuotas reads -daily-quota: PATH=N pairs, comma-separated.
+func parseQuotas(s string) (map[string]int, error) {
+	quotas := map[string]int{}
+	for _, item := range splitList(s) {
+		path, limit, found := strings.Cut(item, "=")
+		n, err := strconv.Atoi(strings.TrimSpace(limit))
+		if !found || err != nil || n < 0 {
+			return nil, fmt.Errorf("-daily-quota %q: want PATH=N with N a count of calls, such as /cgi-bin/tags/getidlist=500", item)
+		}
+		if !mockwechat.IsAPIPath(strings.TrimSpace(path)) {
+			return nil, fmt.Errorf("-daily-quota %q: %q is not an API path the mock serves", item, path)
+		}
+		quotas[strings.TrimSpace(path)] = n
+	}
+	return quotas, nil
 }
 
 func requireLoopback(addr string) error {

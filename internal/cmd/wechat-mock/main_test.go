@@ -197,3 +197,64 @@ func TestRun_reportsBadTags(t *testing.T) {
 		t.Errorf("run with duplicate tags: %v, want errcode 45157", err)
 	}
 }
+
+func TestRun_pageSizeForeignOpenIDsAndQuotas(t *testing.T) {
+	foreign := "oForeignAAAAAAAAAAAAAAAAAAAA"
+	m := startMock(t, "-generate-followers", "3", "-tags", "VIP", "-page-size", "2",
+		"-foreign-openids", foreign, "-daily-quota", "/cgi-bin/tags/getidlist=7, /cgi-bin/tags/get=1")
+	banner := m.stdout.String()
+	for _, want := range []string{"export WECHAT_BASE_URL=" + m.base + " WECHAT_APP_ID=wx1234567890abcdef WECHAT_APP_SECRET=5f3c8a1e9b7d4c2f6a0e1b8d7c3f9a24", "followers: 3: o"} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("banner lacks %q:\n%s", want, banner)
+		}
+	}
+
+	var issued struct {
+		AccessToken string `json:"access_token"`
+	}
+	must(t, json.Unmarshal([]byte(send(t, http.MethodPost, m.base+"/_mock/tokens/issue", "")), &issued))
+	api := func(path, body string) string {
+		return send(t, http.MethodPost, m.base+path+"?access_token="+issued.AccessToken, body)
+	}
+
+	var followers struct {
+		OpenIDs []string `json:"openids"`
+	}
+	must(t, json.Unmarshal([]byte(get(t, m.base+"/_mock/followers")), &followers))
+	for _, openid := range followers.OpenIDs {
+		send(t, http.MethodPost, m.base+"/_mock/users/tag", `{"openid":"`+openid+`","tagid":100}`)
+	}
+	if page := api("/cgi-bin/user/tag/get", `{"tagid":100,"next_openid":""}`); !strings.Contains(page, `"count":2`) {
+		t.Errorf("first page with -page-size 2: %s", page)
+	}
+	if refused := api("/cgi-bin/tags/getidlist", `{"openid":"`+foreign+`"}`); !strings.Contains(refused, `"errcode":49003`) {
+		t.Errorf("getidlist of a -foreign-openids openid: %s, want 49003", refused)
+	}
+	if quota := api("/cgi-bin/openapi/quota/get", `{"cgi_path":"/cgi-bin/tags/getidlist"}`); !strings.Contains(quota, `"quota":{"daily_limit":7,"used":0,"remain":7}`) {
+		t.Errorf("quota of getidlist with -daily-quota: %s", quota)
+	}
+	if quotas := get(t, m.base+"/_mock/quotas"); !strings.Contains(quotas, `"/cgi-bin/tags/get":{"daily_limit":1,"used":0,"remain":1}`) {
+		t.Errorf("GET /_mock/quotas: %s", quotas)
+	}
+}
+
+func TestRun_reportsBadFlags(t *testing.T) {
+	for flag, want := range map[string]string{
+		"-page-size=0":                      "-page-size 0: want 1 or more",
+		"-daily-quota=/cgi-bin/tags/get":    "want PATH=N",
+		"-daily-quota=/cgi-bin/tags/get=-1": "want PATH=N",
+		"-daily-quota=/cgi-bin/nothing=5":   `"/cgi-bin/nothing" is not an API path the mock serves`,
+	} {
+		err := run(t.Context(), []string{"-addr", "127.0.0.1:0", flag}, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("run %s: %v, want an error saying %q", flag, err, want)
+		}
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
