@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -52,11 +53,18 @@ type quotaAPI interface {
 	APIQuota(ctx context.Context, cgiPath string) (wechat.APIQuota, error)
 }
 
+// tokenAPI is what wechat_access_token asks of the client: its own token.
+type tokenAPI interface {
+	accountAPI
+	AccessToken(ctx context.Context) (string, time.Time, error)
+}
+
 // wechatAPI is all of it: what the provider's Configure hands every resource.
 type wechatAPI interface {
 	tagsAPI
 	membershipsAPI
 	quotaAPI
+	tokenAPI
 }
 
 var _ wechatAPI = (*wechat.Client)(nil)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -390,4 +391,9 @@ func (f *fakeWechat) APIQuota(_ context.Context, cgiPath string) (wechat.APIQuot
 	}
 	used := int64(f.calls[strings.TrimPrefix(cgiPath, "/cgi-bin/")])
 	return wechat.APIQuota{DailyLimit: 1000, Used: used, Remain: 1000 - used}, nil
+}
+
+// AccessToken is a fixed token of the fake account, valid for an hour.
+func (f *fakeWechat) AccessToken(context.Context) (string, time.Time, error) {
+	return "fake-access-token", time.Now().Add(time.Hour), nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -48,8 +49,9 @@ const (
 )
 
 var (
-	_ provider.Provider                  = &WechatProvider{}
-	_ provider.ProviderWithListResources = &WechatProvider{}
+	_ provider.Provider                       = &WechatProvider{}
+	_ provider.ProviderWithListResources      = &WechatProvider{}
+	_ provider.ProviderWithEphemeralResources = &WechatProvider{}
 )
 
 // WechatProvider is the provider "wechat".
@@ -241,6 +243,7 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	resp.ResourceData = client
 	resp.DataSourceData = client
 	resp.ListResourceData = client
+	resp.EphemeralResourceData = client
 }
 
 // tuning reads the retry budget and the request timeout, whose environment variables
@@ -338,6 +341,10 @@ func (p *WechatProvider) Resources(context.Context) []func() resource.Resource {
 		NewUserTagsResource,
 		NewTagMembersResource,
 	}
+}
+
+func (p *WechatProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{NewAccessTokenEphemeralResource}
 }
 
 func (p *WechatProvider) ListResources(context.Context) []func() list.ListResource {

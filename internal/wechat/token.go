@@ -294,3 +294,40 @@ func (s *CachedTokenSource) fetch(ctx context.Context) (string, int, error) {
 	}
 	return response.AccessToken, response.ExpiresIn, nil
 }
+
+// ErrLegacyTokenNotShared refuses to hand out a /cgi-bin/token token: the next fetch,
+// by the provider or by the account's own servers, invalidates it within minutes.
+var ErrLegacyTokenNotShared = errors.New("a token from /cgi-bin/token is not handed out: every new one invalidates the one before, " +
+	"so the program given it would fail minutes later; use the stable_token endpoint (the default) or pass the token as access_token")
+
+// current is the token Token returns, with the time after which this source no longer
+// uses it; zero when a concurrent fetch replaced it meanwhile.
+func (s *CachedTokenSource) current(ctx context.Context) (string, time.Time, error) {
+	token, err := s.Token(ctx)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.token != token {
+		return token, time.Time{}, nil
+	}
+	return token, s.renewAt, nil
+}
+
+// AccessToken is the token the client's calls carry, for another program of the same run
+// to call WeChat with, and the time until which the client itself keeps using it (zero
+// when unknown, as for a token given by the user). A stable_token token is the one the
+// account's other holders have too, so handing it out invalidates nothing; a
+// /cgi-bin/token token is refused with ErrLegacyTokenNotShared.
+func (c *Client) AccessToken(ctx context.Context) (string, time.Time, error) {
+	source, cached := c.tokens.(*CachedTokenSource)
+	switch {
+	case cached && source.endpoint == LegacyTokenEndpoint:
+		return "", time.Time{}, ErrLegacyTokenNotShared
+	case cached:
+		return source.current(ctx)
+	}
+	token, err := c.tokens.Token(ctx)
+	return token, time.Time{}, err
+}
