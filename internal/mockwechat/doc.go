@@ -7,7 +7,7 @@
 // A *Server is an http.Handler. It serves the token endpoints
 // (/cgi-bin/token, /cgi-bin/stable_token), the eight tag endpoints under
 // /cgi-bin/, and an admin API under /_mock/ for a mock running as its own
-// process (see internal/cmd/wechat-mock). Go code changes the account
+// process (see cmd/wechat-mock). Go code changes the account
 // out of band with methods such as CreateTag and TagUser, as another
 // administrator would, inspects it with Tags, UserTags and Calls, and
 // makes the service busy and flaky with FailNext and SetFaults.
@@ -86,7 +86,7 @@
 // hide, since Go's *url.Error for a dropped call quotes the whole URL,
 // access_token included. The mock is a test
 // tool with no security of its own, and this endpoint hands out working
-// tokens: that is why internal/cmd/wechat-mock refuses a non-loopback
+// tokens: that is why cmd/wechat-mock refuses a non-loopback
 // address unless told otherwise.
 //
 // # Choices where the documentation is silent or uncertain
