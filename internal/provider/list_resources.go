@@ -184,7 +184,7 @@ func (l *UserTagsListResource) ListResourceConfigSchema(_ context.Context, _ lis
 			"tag_id": listschema.Int64Attribute{
 				MarkdownDescription: "The id of the tag whose followers to list, such as `wechat_tag.vip.id`, or 2 for the starred tag.",
 				Required:            true,
-				Validators:          []validator.Int64{listableTagIDValidator{}},
+				Validators:          []validator.Int64{systemTagIDValidator{use: listTagFollowers}},
 			},
 		},
 	}

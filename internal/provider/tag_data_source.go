@@ -41,7 +41,7 @@ func (d *TagDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, re
 					"2 (starred) is found.",
 				Optional:   true,
 				Computed:   true,
-				Validators: []validator.Number{wholeTagIDValidator{}},
+				Validators: []validator.Number{wholeTagIDValidator{use: lookUpTag}},
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: "The name of the tag to look up, matched exactly; or, when looking up by `id`, the tag's name.",

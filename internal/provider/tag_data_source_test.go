@@ -87,7 +87,7 @@ func TestAccTagDataSource_badInputIsRefusedAtPlanTime(t *testing.T) {
   name = "VIP"`, `Invalid Attribute Combination.*Exactly one of these attributes must be configured: \[id,name\]`},
 		{`# neither id nor name`, `Missing Attribute Configuration.*with data.wechat_tag.t0.*Exactly one of these attributes must be configured: \[id,name\]`},
 		{`id = -3`, `Invalid tag id.*with data.wechat_tag.t0,.*on .* line .*id = -3.*Tag id -3 is negative`},
-		{`id = 1`, `System tag cannot be assigned.*with data.wechat_tag.t0.*Tag id 1 is a WeChat system tag`},
+		{`id = 1`, `System tag cannot be looked up.*with data.wechat_tag.t0.*Tag id 1 is a WeChat system tag.*which tags/get does not list.*Look up 2 for the starred tag`},
 		// An Int64 id failed inside the framework on these, with an error that blamed the
 		// provider.
 		{`id = 100.5`, `Invalid tag id.*with data.wechat_tag.t0.*100.5 is not a WeChat tag id`},

@@ -42,7 +42,7 @@ func (d *TagMembersDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 				MarkdownDescription: "The id of the tag, such as `wechat_tag.vip.id` or `data.wechat_tag.vip.id`; 2 for the starred followers. " +
 					"The system tags 0 (untagged) and 1 (blacklist) are refused at plan time.",
 				Required:   true,
-				Validators: []validator.Number{wholeTagIDValidator{}},
+				Validators: []validator.Number{wholeTagIDValidator{use: listTagFollowers}},
 			},
 			"openids": schema.ListAttribute{
 				MarkdownDescription: "The openid of every follower that carries the tag, sorted, so that the order never changes " +

@@ -144,7 +144,7 @@ func TestAccTagMembersDataSource_badInputAndFailuresAreErrors(t *testing.T) {
 			{
 				Config:      tagMembersConfig(m, "1"),
 				PlanOnly:    true,
-				ExpectError: expectError(`System tag cannot be assigned.*with data.wechat_tag_members.this.*Tag id 1 is a WeChat system tag`),
+				ExpectError: expectError(`System tag cannot be listed.*with data.wechat_tag_members.this.*Tag id 1 is a WeChat system tag.*whose followers user/tag/get cannot list`),
 			},
 			{
 				Config:      m.providerConfig() + "data \"wechat_tag_members\" \"this\" {}\n",

@@ -51,59 +51,50 @@ func (tagNameValidator) ValidateString(_ context.Context, req validator.StringRe
 	}
 }
 
-// assignableTagIDValidator refuses tag ids that no tagging call can give a follower.
-type assignableTagIDValidator struct{}
+// tagIDUse is what an attribute does with a tag id, which says why WeChat's system tags 0
+// and 1 cannot serve.
+type tagIDUse int
 
-var _ validator.Int64 = assignableTagIDValidator{}
+const (
+	assignTag tagIDUse = iota
+	lookUpTag
+	listTagFollowers
+)
 
-func (assignableTagIDValidator) Description(context.Context) string {
+// systemTagRefusal is, for each use, the summary of its refusal of tag 0 or 1, the reason
+// and the fix.
+var systemTagRefusal = map[tagIDUse][3]string{
+	assignTag:        {"System tag cannot be assigned", "which the tagging API cannot assign", "Use the id of a tag of the account, such as wechat_tag.<name>.id"},
+	lookUpTag:        {"System tag cannot be looked up", "which tags/get does not list, so there is nothing to read", "Look up 2 for the starred tag, or the id of a tag of the account"},
+	listTagFollowers: {"System tag cannot be listed", "whose followers user/tag/get cannot list", "Use 2 for the starred tag, or the id of a tag of the account, such as wechat_tag.<name>.id"},
+}
+
+// systemTagIDValidator refuses tag ids that cannot serve the attribute's use: negative
+// ones, and the system tags 0 and 1.
+type systemTagIDValidator struct{ use tagIDUse }
+
+var _ validator.Int64 = systemTagIDValidator{}
+
+func (systemTagIDValidator) Description(context.Context) string {
 	return "must be the id of a tag of the account: 2 (starred) or a tag created on the account"
 }
 
-func (v assignableTagIDValidator) MarkdownDescription(ctx context.Context) string {
+func (v systemTagIDValidator) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
-func (assignableTagIDValidator) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+func (v systemTagIDValidator) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
+	refusal := systemTagRefusal[v.use]
 	switch id := req.ConfigValue.ValueInt64(); {
 	case id < 0:
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid tag id",
-			fmt.Sprintf("Tag id %d is negative. Use the id WeChat gave the tag, such as wechat_tag.<name>.id.", id))
+			fmt.Sprintf("Tag id %d is negative. %s.", id, refusal[2]))
 	case id == wechat.TagUngrouped || id == wechat.TagBlacklist:
-		resp.Diagnostics.AddAttributeError(req.Path, "System tag cannot be assigned",
-			fmt.Sprintf("Tag id %d is a WeChat system tag (0 means untagged, 1 is the blacklist), which the tagging API cannot assign. "+
-				"Use the id of a tag of the account, such as wechat_tag.<name>.id.", id))
-	}
-}
-
-// listableTagIDValidator refuses tag ids whose followers user/tag/get cannot list.
-type listableTagIDValidator struct{}
-
-var _ validator.Int64 = listableTagIDValidator{}
-
-func (listableTagIDValidator) Description(context.Context) string {
-	return "must be the id of a tag of the account: 2 (starred) or a tag created on the account"
-}
-
-func (v listableTagIDValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
-
-func (listableTagIDValidator) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	switch id := req.ConfigValue.ValueInt64(); {
-	case id < 0:
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid tag id",
-			fmt.Sprintf("Tag id %d is negative. Use the id WeChat gave the tag, such as 134, or 2 for the starred tag.", id))
-	case id == wechat.TagUngrouped || id == wechat.TagBlacklist:
-		resp.Diagnostics.AddAttributeError(req.Path, "System tag cannot be listed",
-			fmt.Sprintf("Tag id %d is a WeChat system tag (0 means untagged, 1 is the blacklist) whose followers the tagging API cannot list. "+
-				"Use the id of a tag of the account, such as 134, or 2 for the starred tag.", id))
+		resp.Diagnostics.AddAttributeError(req.Path, refusal[0],
+			fmt.Sprintf("Tag id %d is a WeChat system tag (0 means untagged, 1 is the blacklist), %s. %s.", id, refusal[1], refusal[2]))
 	}
 }
 
@@ -172,20 +163,20 @@ func tagIDOf(n types.Number) int64 {
 }
 
 // wholeTagIDValidator refuses a tag_id that is no tag id: a fraction, a number beyond
-// int64, or what assignableTagIDValidator refuses.
-type wholeTagIDValidator struct{}
+// int64, or what systemTagIDValidator refuses for the use.
+type wholeTagIDValidator struct{ use tagIDUse }
 
 var _ validator.Number = wholeTagIDValidator{}
 
-func (wholeTagIDValidator) Description(ctx context.Context) string {
-	return assignableTagIDValidator{}.Description(ctx)
+func (v wholeTagIDValidator) Description(ctx context.Context) string {
+	return systemTagIDValidator(v).Description(ctx)
 }
 
 func (v wholeTagIDValidator) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
-func (wholeTagIDValidator) ValidateNumber(ctx context.Context, req validator.NumberRequest, resp *validator.NumberResponse) {
+func (v wholeTagIDValidator) ValidateNumber(ctx context.Context, req validator.NumberRequest, resp *validator.NumberResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
@@ -194,11 +185,11 @@ func (wholeTagIDValidator) ValidateNumber(ctx context.Context, req validator.Num
 	if !n.IsInt() || accuracy != big.Exact {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid tag id",
 			fmt.Sprintf("%s is not a WeChat tag id, which is a whole number such as 134. "+
-				"Use the id of a tag of the account, such as wechat_tag.<name>.id.", n.Text('f', -1)))
+				"%s.", n.Text('f', -1), systemTagRefusal[v.use][2]))
 		return
 	}
 	var idResp validator.Int64Response
-	assignableTagIDValidator{}.ValidateInt64(ctx, validator.Int64Request{
+	systemTagIDValidator(v).ValidateInt64(ctx, validator.Int64Request{
 		Path: req.Path, PathExpression: req.PathExpression, Config: req.Config, ConfigValue: types.Int64Value(id),
 	}, &idResp)
 	resp.Diagnostics.Append(idResp.Diagnostics...)
