@@ -219,6 +219,7 @@ func (l *UserTagsListResource) List(ctx context.Context, req list.ListRequest, s
 				break
 			}
 			object.resource = userTagsModel{
+				ID:        types.StringValue(openid),
 				OpenID:    types.StringValue(openid),
 				TagIDs:    tagIDSet(membership.Observed(nil, held, true), &diags),
 				Exclusive: types.BoolValue(false),

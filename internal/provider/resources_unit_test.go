@@ -40,6 +40,16 @@ func tagIDsIn(t *testing.T, state tfsdk.State) []int64 {
 
 func TestUserTagsRead(t *testing.T) {
 	const openid = "oFollower000000000000000001"
+	t.Run("a state written before id existed gets the openid as id", func(t *testing.T) {
+		api := newFakeWechat(openid)
+		api.give(openid, 100)
+		resp := read(t, &UserTagsResource{client: api}, userTags(openid, false, 100))
+		expectNoDiagnostics(t, resp.Diagnostics)
+		var model userTagsModel
+		if diags := resp.State.Get(t.Context(), &model); diags.HasError() || model.ID.ValueString() != openid {
+			t.Errorf("id after the refresh = %v (%v), want the openid", model.ID, diags)
+		}
+	})
 	t.Run("a follower who unfollowed is gone", func(t *testing.T) {
 		api := newFakeWechat()
 		resp := read(t, &UserTagsResource{client: api}, userTags(openid, false, 100))

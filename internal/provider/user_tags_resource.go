@@ -46,6 +46,7 @@ func NewUserTagsResource() resource.Resource {
 }
 
 type userTagsModel struct {
+	ID        types.String `tfsdk:"id"`
 	OpenID    types.String `tfsdk:"openid"`
 	TagIDs    types.Set    `tfsdk:"tag_ids"`
 	Exclusive types.Bool   `tfsdk:"exclusive"`
@@ -63,6 +64,12 @@ func (r *UserTagsResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"servers running campaigns, are left alone. With `exclusive = true` the resource owns every tag of the follower, " +
 			"and the next plan removes tags given outside Terraform.",
 		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The follower's openid again, so that Terraform names the follower in the lines it prints for the resource, " +
+					"such as `Refreshing state... [id=ocYxcuAEy30bX0NXmGn4ypqx3tI0]`.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{idIsTheOpenID{}},
+			},
 			"openid": schema.StringAttribute{
 				MarkdownDescription: "The openid of the follower, such as `ocYxcuAEy30bX0NXmGn4ypqx3tI0`. Changing it replaces the resource.",
 				Required:            true,
@@ -149,6 +156,7 @@ func (r *UserTagsResource) Create(ctx context.Context, req resource.CreateReques
 		reportChange(&resp.Diagnostics, openid, out, cmp.Or(readErr, err))
 		return
 	}
+	plan.ID = plan.OpenID
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: plan.OpenID}, &resp.Diagnostics)
@@ -183,6 +191,7 @@ func (r *UserTagsResource) Read(ctx context.Context, req resource.ReadRequest, r
 	}
 	prior := tagIDsOf(ctx, state.TagIDs, &resp.Diagnostics)
 	state.TagIDs = tagIDSet(membership.Observed(prior, held, importing || state.Exclusive.ValueBool()), &resp.Diagnostics)
+	state.ID = state.OpenID
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: state.OpenID}, &resp.Diagnostics)
@@ -217,6 +226,7 @@ func (r *UserTagsResource) Update(ctx context.Context, req resource.UpdateReques
 		state.Exclusive = plan.Exclusive
 		plan = state
 	}
+	plan.ID = plan.OpenID
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: plan.OpenID}, &resp.Diagnostics)
@@ -373,6 +383,7 @@ func (r *UserTagsResource) ImportState(ctx context.Context, req resource.ImportS
 			fmt.Sprintf("%q is not an openid. Import a wechat_user_tags by the openid of the follower, such as ocYxcuAEy30bX0NXmGn4ypqx3tI0.", openid))
 		return
 	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), openid)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("openid"), openid)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("exclusive"), false)...)
 	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
@@ -401,4 +412,21 @@ func tagIDSet(ids []int64, diags *diag.Diagnostics) types.Set {
 	set, d := types.SetValue(types.NumberType, elements)
 	diags.Append(d...)
 	return set
+}
+
+// idIsTheOpenID plans id as the openid the configuration gives, known at plan time.
+type idIsTheOpenID struct{}
+
+var _ planmodifier.String = idIsTheOpenID{}
+
+func (idIsTheOpenID) Description(context.Context) string { return "the openid of the follower" }
+
+func (m idIsTheOpenID) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+
+func (idIsTheOpenID) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	var openid types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("openid"), &openid)...)
+	if !openid.IsUnknown() {
+		resp.PlanValue = openid
+	}
 }
