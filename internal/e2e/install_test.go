@@ -11,36 +11,58 @@ import (
 // The mock is installable as the docs say, `go install <module>/cmd/wechat-mock@<version>`,
 // from an empty module cache: the committed tree is served as a release of the module by
 // a module proxy on the file system, as the Go module proxy would serve a tag.
-func TestMock_goInstallFromACleanModuleCache(t *testing.T) {
-	const module, version = "github.com/wechat-tf/terraform-provider-wechat", "v0.0.0-20261203000000-000000000000"
+// moduleVersion is the version under which moduleProxy serves the committed tree.
+const moduleVersion = "v0.0.0-20261203000000-000000000000"
+
+// moduleProxy is a Go module proxy on the file system that serves the committed tree as
+// the only, and so the latest, version of the module, as the Go module proxy would serve
+// a tag. The mock needs nothing beyond the standard library and the module itself, so
+// it is the only proxy an install of the mock needs.
+func moduleProxy(t *testing.T) string {
+	t.Helper()
 	root := filepath.Join("..", "..")
 	proxy := t.TempDir()
 	versions := filepath.Join(proxy, module, "@v")
 	must(t, os.MkdirAll(versions, 0o755))
-	run := func(dir string, env []string, name string, args ...string) string {
+	git := func(args ...string) string {
 		t.Helper()
-		cmd := exec.CommandContext(t.Context(), name, args...)
-		cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
-		out, err := cmd.CombinedOutput()
+		cmd := exec.CommandContext(t.Context(), "git", args...)
+		cmd.Dir = root
+		out, err := cmd.Output()
 		if err != nil {
-			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+			t.Fatalf("git %s: %v", strings.Join(args, " "), err)
 		}
 		return string(out)
 	}
-	run(root, nil, "git", "archive", "--format=zip", "--prefix="+module+"@"+version+"/", "-o", filepath.Join(versions, version+".zip"), "HEAD")
-	goMod := run(root, nil, "git", "show", "HEAD:go.mod")
-	writeFile(t, filepath.Join(versions, version+".mod"), goMod)
-	writeFile(t, filepath.Join(versions, version+".info"), `{"Version":"`+version+`","Time":"2026-12-03T00:00:00Z"}`)
-	writeFile(t, filepath.Join(versions, "list"), version+"\n")
+	git("archive", "--format=zip", "--prefix="+module+"@"+moduleVersion+"/", "-o", filepath.Join(versions, moduleVersion+".zip"), "HEAD")
+	writeFile(t, filepath.Join(versions, moduleVersion+".mod"), git("show", "HEAD:go.mod"))
+	writeFile(t, filepath.Join(versions, moduleVersion+".info"), `{"Version":"`+moduleVersion+`","Time":"2026-12-03T00:00:00Z"}`)
+	writeFile(t, filepath.Join(versions, "list"), moduleVersion+"\n")
+	return proxy
+}
 
-	bin := t.TempDir()
-	// The mock needs nothing beyond the standard library and the module itself, so the
-	// proxy on disk is the only one.
-	run(t.TempDir(), []string{
+// goInstallEnv is what go install needs to install the module from proxy into bin with an
+// empty module cache.
+func goInstallEnv(t *testing.T, proxy, bin string) []string {
+	return []string{
 		"GOMODCACHE=" + t.TempDir(), "GOFLAGS=-modcacherw", "GOPROXY=file://" + filepath.ToSlash(proxy),
 		"GONOSUMDB=" + module, "GOBIN=" + bin,
-	}, "go", "install", module+"/cmd/wechat-mock@"+version)
-	if help := run(bin, nil, filepath.Join(bin, "wechat-mock"), "-h"); !strings.Contains(help, "-daily-quota") {
+	}
+}
+
+const module = "github.com/wechat-tf/terraform-provider-wechat"
+
+// The mock is installable as the docs say, `go install <module>/cmd/wechat-mock@<version>`,
+// from an empty module cache.
+func TestMock_goInstallFromACleanModuleCache(t *testing.T) {
+	bin := t.TempDir()
+	cmd := exec.CommandContext(t.Context(), "go", "install", module+"/cmd/wechat-mock@"+moduleVersion)
+	cmd.Dir, cmd.Env = t.TempDir(), append(os.Environ(), goInstallEnv(t, moduleProxy(t), bin)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go install: %v\n%s", err, out)
+	}
+	help, _ := exec.CommandContext(t.Context(), filepath.Join(bin, "wechat-mock"), "-h").CombinedOutput()
+	if !strings.Contains(string(help), "-daily-quota") {
 		t.Errorf("the installed wechat-mock -h does not list its flags:\n%s", help)
 	}
 }
