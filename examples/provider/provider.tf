@@ -1,4 +1,13 @@
 # Credentials from the environment: WECHAT_APP_ID and WECHAT_APP_SECRET.
+terraform {
+  required_providers {
+    wechat = {
+      source  = "wechat-tf/wechat"
+      version = "~> 0.1"
+    }
+  }
+}
+
 provider "wechat" {}
 
 # Or in the provider block, with the secret from a variable marked sensitive.

@@ -6,7 +6,8 @@
 terraform {
   required_providers {
     wechat = {
-      source = "wechat-tf/wechat"
+      source  = "wechat-tf/wechat"
+      version = "~> 0.1"
     }
   }
 }

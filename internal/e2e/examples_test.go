@@ -53,7 +53,7 @@ func TestExamples_validWithTheProvider(t *testing.T) {
 			for _, file := range filesEndingIn(t, filepath.Join(examplesDir, dir), ".tf", ".tftest.hcl", ".tfquery.hcl") {
 				content, err := os.ReadFile(filepath.Join(examplesDir, dir, file))
 				must(t, err)
-				if why := unreadableBy(t, c, dir+"/"+file, content); why != "" {
+				if why := unreadableBy(t, c, "examples/"+dir+"/"+file, content); why != "" {
 					// The other files of the directory are still validated without it.
 					leftOut = append(leftOut, why)
 					continue
@@ -73,43 +73,60 @@ func TestExamples_validWithTheProvider(t *testing.T) {
 				writeFile(t, filepath.Join(work.Dir, "zz_required_providers.tf"), tfcli.RequiredProviders)
 			}
 
-			args := []string{"validate", "-json", "-no-color"}
-			if queries {
-				args = append(args, "-query")
-			}
-			validated, err := work.Run(t.Context(), args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out := validated.Stdout
-			var result validateResult
-			if err := json.Unmarshal(out, &result); err != nil {
-				t.Fatalf("%s validate exited %d, and its output is not JSON (%v):\n%s", c.Path, validated.ExitCode, err, validated.Output())
-			}
-			for _, d := range result.Diagnostics {
-				// dev_overrides is how this test runs the provider, not a problem of the example.
-				if d.Severity == "warning" && strings.Contains(d.Summary, "development overrides") {
-					continue
-				}
+			for _, d := range validate(t, work, queries) {
 				t.Errorf("examples/%s: %s %s: %s\n%s", dir, d.where(), d.Severity, d.Summary, d.Detail)
-			}
-			if !result.Valid && !t.Failed() {
-				t.Errorf("examples/%s: validate says invalid with no error diagnostic:\n%s", dir, out)
 			}
 		})
 	}
 }
+
+// validate runs `terraform validate` (with -query, for .tfquery.hcl files too) in work and
+// returns its problems: every diagnostic but the warning that dev_overrides, which is how
+// the tests run the provider, is in effect; a configuration reported invalid without an
+// error becomes one.
+func validate(t *testing.T, work tfcli.Workdir, queries bool) []diagnostic {
+	t.Helper()
+	args := []string{"validate", "-json", "-no-color"}
+	if queries {
+		args = append(args, "-query")
+	}
+	validated, err := work.Run(t.Context(), args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var result validateResult
+	if err := json.Unmarshal(validated.Stdout, &result); err != nil {
+		t.Fatalf("%s validate exited %d, and its output is not JSON (%v):\n%s", work.CLI.Path, validated.ExitCode, err, validated.Output())
+	}
+	var problems []diagnostic
+	for _, d := range result.Diagnostics {
+		if d.Severity == "warning" && strings.Contains(d.Summary, "development overrides") {
+			continue
+		}
+		problems = append(problems, d)
+	}
+	if !result.Valid && len(problems) == 0 {
+		problems = append(problems, diagnostic{Severity: "error", Summary: "invalid with no error diagnostic", Detail: string(validated.Stdout)})
+	}
+	return problems
+}
+
+var importByIdentity = regexp.MustCompile(`(?m)^\s*identity\s*=\s*\{`)
 
 var requiredVersion = regexp.MustCompile(`(?m)^\s*required_version\s*=\s*"([^"]+)"`)
 
 // unreadableBy says why the CLI cannot read the example file, worded as a tfversion check
 // words a skip, or "" if it can: a file that declares a required_version the CLI does not
 // meet uses something older CLIs lack (import blocks with for_each need 1.7), and says so
-// to its readers in the same way; a .tfquery.hcl file needs Terraform 1.14.
+// to its readers in the same way; a .tfquery.hcl file needs Terraform 1.14, and an import
+// by identity (in what Terraform 1.14 generates, which declares no version) 1.12.
 func unreadableBy(t *testing.T, c tfcli.CLI, file string, content []byte) string {
 	t.Helper()
 	if strings.HasSuffix(file, ".tfquery.hcl") && c.Version.Core().LessThan(version.Must(version.NewVersion("1.14.0"))) {
-		return fmt.Sprintf("Terraform CLI version %s is below minimum version 1.14.0: skipping test (examples/%s is a query file)", c.Version, file)
+		return fmt.Sprintf("Terraform CLI version %s is below minimum version 1.14.0: skipping test (%s is a query file)", c.Version, file)
+	}
+	if importByIdentity.Match(content) && c.Version.Core().LessThan(version.Must(version.NewVersion("1.12.0"))) {
+		return fmt.Sprintf("Terraform CLI version %s is below minimum version 1.12.0: skipping test (%s imports by identity)", c.Version, file)
 	}
 	m := requiredVersion.FindSubmatch(content)
 	if m == nil {
@@ -117,10 +134,10 @@ func unreadableBy(t *testing.T, c tfcli.CLI, file string, content []byte) string
 	}
 	constraint, err := version.NewConstraint(string(m[1]))
 	if err != nil {
-		t.Fatalf("examples/%s: required_version %q: %v", file, m[1], err)
+		t.Fatalf("%s: required_version %q: %v", file, m[1], err)
 	}
 	if !constraint.Check(c.Version.Core()) {
-		return fmt.Sprintf("Terraform CLI version %s does not meet required_version %q of examples/%s: skipping test", c.Version, m[1], file)
+		return fmt.Sprintf("Terraform CLI version %s does not meet required_version %q of %s: skipping test", c.Version, m[1], file)
 	}
 	return ""
 }

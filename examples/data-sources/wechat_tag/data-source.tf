@@ -1,4 +1,13 @@
 # A tag made in the WeChat console, which this configuration uses but does not manage.
+terraform {
+  required_providers {
+    wechat = {
+      source  = "wechat-tf/wechat"
+      version = "~> 0.1"
+    }
+  }
+}
+
 data "wechat_tag" "returning_customers" {
   name = "老客户"
 }

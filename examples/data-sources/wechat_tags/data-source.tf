@@ -1,3 +1,12 @@
+terraform {
+  required_providers {
+    wechat = {
+      source  = "wechat-tf/wechat"
+      version = "~> 0.1"
+    }
+  }
+}
+
 data "wechat_tags" "all" {}
 
 # The tags a wechat_tag can manage: every tag but the starred system tag (2).

@@ -4,6 +4,13 @@
 # and no state (Terraform 1.10 and later, OpenTofu 1.11 and later).
 terraform {
   required_version = ">= 1.10.0"
+
+  required_providers {
+    wechat = {
+      source  = "wechat-tf/wechat"
+      version = "~> 0.1"
+    }
+  }
 }
 
 ephemeral "wechat_access_token" "this" {}

@@ -2,6 +2,14 @@
 # A tag renamed in the WeChat console is renamed back, and a tag created there
 # is no longer imported. moved blocks give the imported tags names of their own
 # without touching WeChat; remove them once every state has moved.
+terraform {
+  required_providers {
+    wechat = {
+      source  = "wechat-tf/wechat"
+      version = "~> 0.1"
+    }
+  }
+}
 
 resource "wechat_tag" "vip" {
   name = "VIP"

@@ -4,10 +4,16 @@
 # renamed in the WeChat console would move to another address, and Terraform
 # would plan to destroy it. The starred system tag (2) is left out: WeChat
 # defines it, and a wechat_tag refuses to import it.
-
 terraform {
   # import blocks with for_each
   required_version = ">= 1.7.0"
+
+  required_providers {
+    wechat = {
+      source  = "wechat-tf/wechat"
+      version = "~> 0.1"
+    }
+  }
 }
 
 data "wechat_tags" "all" {}

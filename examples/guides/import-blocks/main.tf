@@ -1,6 +1,14 @@
 # Adopt a tag and a follower's tags made before Terraform managed the account
 # (Terraform 1.5 and later). The plan shows the imports; the apply records them
 # in the state without changing anything on WeChat.
+terraform {
+  required_providers {
+    wechat = {
+      source  = "wechat-tf/wechat"
+      version = "~> 0.1"
+    }
+  }
+}
 
 import {
   to = wechat_tag.returning_customers

@@ -2,6 +2,13 @@
 # (Terraform 1.12 and later, OpenTofu 1.12 and later).
 terraform {
   required_version = ">= 1.12.0"
+
+  required_providers {
+    wechat = {
+      source  = "wechat-tf/wechat"
+      version = "~> 0.1"
+    }
+  }
 }
 
 import {

@@ -3,7 +3,8 @@
 terraform {
   required_providers {
     wechat = {
-      source = "wechat-tf/wechat"
+      source  = "wechat-tf/wechat"
+      version = "~> 0.1"
     }
   }
 }

@@ -1,5 +1,14 @@
 # Warn in every plan when today's tags/getidlist quota runs low: each wechat_user_tags
 # of the configuration spends one call per plan (two when it changes).
+terraform {
+  required_providers {
+    wechat = {
+      source  = "wechat-tf/wechat"
+      version = "~> 0.1"
+    }
+  }
+}
+
 variable "getidlist_calls_per_plan" {
   description = "tags/getidlist calls one plan of this configuration makes: one per wechat_user_tags."
   type        = number

@@ -1,3 +1,12 @@
+terraform {
+  required_providers {
+    wechat = {
+      source  = "wechat-tf/wechat"
+      version = "~> 0.1"
+    }
+  }
+}
+
 resource "wechat_tag" "vip" {
   name = "VIP"
 }
