@@ -48,11 +48,10 @@ func pageSnippets(t *testing.T) map[string][]snippet {
 }
 
 var (
-	declaresResource = regexp.MustCompile(`(?m)^resource "`)
-	listBlock        = regexp.MustCompile(`(?m)^list "`)
-	testFile         = regexp.MustCompile(`(?m)^(run "|variables \{)`)
-	cliConfig        = regexp.MustCompile(`(?m)^provider_installation \{`)
-	importTo         = regexp.MustCompile(`(?m)^\s*to\s*=\s*(\w+\.\w+)`)
+	listBlock = regexp.MustCompile(`(?m)^list "`)
+	testFile  = regexp.MustCompile(`(?m)^(run "|variables \{)`)
+	cliConfig = regexp.MustCompile(`(?m)^provider_installation \{`)
+	importTo  = regexp.MustCompile(`(?m)^\s*to\s*=\s*(\w+\.\w+)`)
 )
 
 // A reader copies snippets from the pages, not from examples/: every one is validated with
