@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -127,9 +128,19 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
-// configure writes the configuration, after a header that requires the provider.
+var defaultProviderBlock = regexp.MustCompile(`(?m)^provider "wechat" \{\}`)
+
+// configure writes the configuration, after a header that requires the provider and
+// configures it, unless the configuration does either itself, as the examples do.
 func (w *workspace) configure(hcl string) {
-	writeFile(w.t, filepath.Join(w.Dir, "main.tf"), tfcli.RequiredProviders+"\nprovider \"wechat\" {}\n"+hcl)
+	header := ""
+	if !strings.Contains(hcl, "required_providers") {
+		header += tfcli.RequiredProviders + "\n"
+	}
+	if !defaultProviderBlock.MatchString(hcl) {
+		header += "provider \"wechat\" {}\n"
+	}
+	writeFile(w.t, filepath.Join(w.Dir, "main.tf"), header+hcl)
 }
 
 // run runs a terraform command and returns its exit code and standard output, with
