@@ -38,8 +38,8 @@ type listedObject struct {
 	resource    any
 }
 
-// streamObjects sends objects, or else diags' error, as the results of req, up to its
-// limit.
+// streamObjects sends objects, which the caller has cut to the request's limit, or else
+// diags' error, as the results of req.
 func streamObjects(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream, objects []listedObject, diags diag.Diagnostics) {
 	if diags.HasError() {
 		stream.Results = list.ListResultsStreamDiagnostics(withoutAttributePaths(diags))

@@ -61,9 +61,11 @@ const (
 	listTagFollowers
 )
 
-// systemTagRefusal is, for each use, the summary of its refusal of tag 0 or 1, the reason
-// and the fix.
-var systemTagRefusal = map[tagIDUse][3]string{
+// systemTagRefusal is how an attribute of a use refuses tag 0 or 1: the diagnostic's
+// summary, why the tag cannot serve, and what to use instead.
+type systemTagRefusal struct{ summary, reason, fix string }
+
+var systemTagRefusals = map[tagIDUse]systemTagRefusal{
 	assignTag:        {"System tag cannot be assigned", "which the tagging API cannot assign", "Use the id of a tag of the account, such as wechat_tag.<name>.id"},
 	lookUpTag:        {"System tag cannot be looked up", "which tags/get does not list, so there is nothing to read", "Look up 2 for the starred tag, or the id of a tag of the account"},
 	listTagFollowers: {"System tag cannot be listed", "whose followers user/tag/get cannot list", "Use 2 for the starred tag, or the id of a tag of the account, such as wechat_tag.<name>.id"},
@@ -87,14 +89,14 @@ func (v systemTagIDValidator) ValidateInt64(_ context.Context, req validator.Int
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	refusal := systemTagRefusal[v.use]
+	refusal := systemTagRefusals[v.use]
 	switch id := req.ConfigValue.ValueInt64(); {
 	case id < 0:
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid tag id",
-			fmt.Sprintf("Tag id %d is negative. %s.", id, refusal[2]))
+			fmt.Sprintf("Tag id %d is negative. %s.", id, refusal.fix))
 	case id == wechat.TagUngrouped || id == wechat.TagBlacklist:
-		resp.Diagnostics.AddAttributeError(req.Path, refusal[0],
-			fmt.Sprintf("Tag id %d is a WeChat system tag (0 means untagged, 1 is the blacklist), %s. %s.", id, refusal[1], refusal[2]))
+		resp.Diagnostics.AddAttributeError(req.Path, refusal.summary,
+			fmt.Sprintf("Tag id %d is a WeChat system tag (0 means untagged, 1 is the blacklist), %s. %s.", id, refusal.reason, refusal.fix))
 	}
 }
 
@@ -185,7 +187,7 @@ func (v wholeTagIDValidator) ValidateNumber(ctx context.Context, req validator.N
 	if !n.IsInt() || accuracy != big.Exact {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid tag id",
 			fmt.Sprintf("%s is not a WeChat tag id, which is a whole number such as 134. "+
-				"%s.", n.Text('f', -1), systemTagRefusal[v.use][2]))
+				"%s.", n.Text('f', -1), systemTagRefusals[v.use].fix))
 		return
 	}
 	var idResp validator.Int64Response
