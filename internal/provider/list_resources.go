@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -274,6 +275,7 @@ func (l *TagMembersListResource) List(ctx context.Context, req list.ListRequest,
 				break
 			}
 			model := tagMembersModel{
+				ID:          types.StringValue(strconv.FormatInt(tag.ID, 10)),
 				TagID:       types.NumberValue(new(big.Float).SetInt64(tag.ID)),
 				OpenIDsFile: types.StringNull(),
 				Exclusive:   types.BoolValue(false),

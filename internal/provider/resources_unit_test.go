@@ -203,6 +203,17 @@ func openIDsIn(t *testing.T, state tfsdk.State) []string {
 }
 
 func TestTagMembersRead(t *testing.T) {
+	t.Run("a state written before id existed gets the tag id as id", func(t *testing.T) {
+		api := newFakeWechat("oFollower000000000000000001")
+		newFakeTags(t, api, "VIP")
+		resp := read(t, &TagMembersResource{client: api}, tagMembers(100, false))
+		expectNoDiagnostics(t, resp.Diagnostics)
+		var model tagMembersModel
+		if diags := resp.State.Get(t.Context(), &model); diags.HasError() || model.ID.ValueString() != "100" {
+			t.Errorf("id after the refresh = %v (%v), want \"100\"", model.ID, diags)
+		}
+	})
+
 	openids := mockwechat.GenerateOpenIDs(3, 1)
 	t.Run("a tag proved gone takes its memberships along", func(t *testing.T) {
 		resp := read(t, &TagMembersResource{client: newFakeWechat(openids...)}, tagMembers(100, false, openids...))

@@ -57,6 +57,7 @@ func NewTagMembersResource() resource.Resource {
 }
 
 type tagMembersModel struct {
+	ID            types.String `tfsdk:"id"`
 	TagID         types.Number `tfsdk:"tag_id"`
 	OpenIDs       types.List   `tfsdk:"openids"`
 	OpenIDsFile   types.String `tfsdk:"openids_file"`
@@ -125,6 +126,12 @@ func (r *TagMembersResource) Schema(_ context.Context, _ resource.SchemaRequest,
 			"account's own servers running campaigns, are left alone. With `exclusive = true` the resource owns the tag's whole " +
 			"membership, and the next plan takes the tag from followers given it outside Terraform.",
 		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The tag id again, as a string, so that Terraform names the tag in the lines it prints for the resource, " +
+					"such as `Refreshing state... [id=134]`.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{idIsTheTagID{}},
+			},
 			// A number rather than an Int64 attribute: the framework reports an id beyond
 			// int64 as "an error in the provider" before any validator runs.
 			"tag_id": schema.NumberAttribute{
@@ -249,6 +256,7 @@ func (r *TagMembersResource) Create(ctx context.Context, req resource.CreateRequ
 	if plan.fileMode() {
 		recordMembers(ctx, &plan, desired, resp.Private, &resp.Diagnostics)
 	}
+	plan.ID = tagIDString(plan.TagID)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
@@ -283,6 +291,7 @@ func (r *TagMembersResource) Read(ctx context.Context, req resource.ReadRequest,
 	// plan; with exclusive, members given the tag outside Terraform come after them.
 	observed := membership.Observed(priorOpenIDs(ctx, state, req.Private), held, importing || state.Exclusive.ValueBool())
 	recordMembers(ctx, &state, observed, resp.Private, &resp.Diagnostics)
+	state.ID = tagIDString(state.TagID)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
@@ -317,6 +326,7 @@ func (r *TagMembersResource) Update(ctx context.Context, req resource.UpdateRequ
 	} else {
 		recordMembers(ctx, &plan, desired, resp.Private, &resp.Diagnostics)
 	}
+	plan.ID = tagIDString(plan.TagID)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
 	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
@@ -349,6 +359,7 @@ func (r *TagMembersResource) Delete(ctx context.Context, req resource.DeleteRequ
 	// The resource stays, managing the followers who still carry the tag: the next
 	// destroy untags only those.
 	recordMembers(ctx, &state, membership.Managed(goal, out.Held), resp.Private, &resp.Diagnostics)
+	state.ID = tagIDString(state.TagID)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
 }
@@ -483,6 +494,7 @@ func (r *TagMembersResource) ImportState(ctx context.Context, req resource.Impor
 				"Import a tag created on the account, or 2 for the starred tag.", id))
 		return
 	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), strconv.FormatInt(id, 10))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tag_id"), types.NumberValue(new(big.Float).SetInt64(id)))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("exclusive"), false)...)
 	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
@@ -545,5 +557,32 @@ func (distinctOpenIDsValidator) ValidateList(_ context.Context, req validator.Li
 			continue
 		}
 		first[openid] = i
+	}
+}
+
+// tagIDString is the id attribute of a tag_id: the tag id as a string, unknown while the
+// tag id is.
+func tagIDString(tagID types.Number) types.String {
+	if tagID.IsUnknown() {
+		return types.StringUnknown()
+	}
+	return types.StringValue(strconv.FormatInt(tagIDOf(tagID), 10))
+}
+
+// idIsTheTagID plans id from the tag_id the configuration gives, known at plan time when
+// the tag exists.
+type idIsTheTagID struct{}
+
+var _ planmodifier.String = idIsTheTagID{}
+
+func (idIsTheTagID) Description(context.Context) string { return "the id of the tag, as a string" }
+
+func (m idIsTheTagID) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+
+func (idIsTheTagID) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	var tagID types.Number
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("tag_id"), &tagID)...)
+	if !tagID.IsNull() {
+		resp.PlanValue = tagIDString(tagID)
 	}
 }
