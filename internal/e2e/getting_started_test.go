@@ -49,10 +49,11 @@ func cleanEnv(t *testing.T, home, path string) []string {
 		}
 		env = append(env, kv)
 	}
-	for _, name := range []string{"GOPATH", "GOMODCACHE", "GOCACHE"} {
-		value, err := exec.CommandContext(t.Context(), "go", "env", name).Output()
-		must(t, err)
-		env = append(env, name+"="+strings.TrimSpace(string(value)))
+	names := []string{"GOPATH", "GOMODCACHE", "GOCACHE"}
+	values, err := exec.CommandContext(t.Context(), "go", append([]string{"env"}, names...)...).Output()
+	must(t, err)
+	for i, value := range strings.Split(strings.TrimSpace(string(values)), "\n") {
+		env = append(env, names[i]+"="+value)
 	}
 	return append(env, "HOME="+home, "PATH="+path, "CHECKPOINT_DISABLE=1")
 }

@@ -11,15 +11,11 @@ import (
 )
 
 // guideCommands is the terraform commands of a shell file of examples/guides, as the
-// guide prints them: each line that is not blank or a comment.
+// guide prints them, split into words.
 func guideCommands(t *testing.T, name string) [][]string {
 	t.Helper()
 	var commands [][]string
-	for line := range strings.Lines(guideExample(t, name)) {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
+	for _, line := range commandsOf(guideExample(t, name)) {
 		words := strings.Fields(line)
 		if words[0] != "terraform" {
 			t.Fatalf("examples/guides/%s: %q is not a terraform command", name, line)

@@ -129,7 +129,5 @@ type callCountCheck struct {
 }
 
 func (c callCountCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
-	if got := c.mock.CallCount(c.path); got != c.calls {
-		resp.Error = fmt.Errorf("%d calls of %s, want %d", got, c.path, c.calls)
-	}
+	resp.Error = c.mock.expectCalls(c.path, c.calls)
 }

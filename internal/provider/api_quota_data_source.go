@@ -114,24 +114,3 @@ func rateLimitObject(limit *wechat.RateLimit, diags *diag.Diagnostics) types.Obj
 	diags.Append(d...)
 	return object
 }
-
-// cgiPathValidator refuses, at plan time, what WeChat's getApiQuota would refuse as no
-// API path, by the client's rule.
-type cgiPathValidator struct{}
-
-var _ validator.String = cgiPathValidator{}
-
-func (cgiPathValidator) Description(context.Context) string {
-	return "must be the path of an API, starting with /, such as /cgi-bin/tags/getidlist"
-}
-
-func (v cgiPathValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (cgiPathValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := wechat.ValidateCGIPath(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid API path", "cgi_path: "+err.Error()+".")
-	}
-}

@@ -29,9 +29,7 @@ type callsOfQuery struct {
 }
 
 func (c callsOfQuery) CheckQuery(_ context.Context, _ querycheck.CheckQueryRequest, resp *querycheck.CheckQueryResponse) {
-	if got := c.mock.CallCount(c.path); got != c.calls {
-		resp.Error = fmt.Errorf("the query made %d calls of %s, want %d", got, c.path, c.calls)
-	}
+	resp.Error = c.mock.expectCalls(c.path, c.calls)
 }
 
 // byTagID picks the result of the tag id from a query of wechat_tag.

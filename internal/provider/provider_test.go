@@ -83,6 +83,15 @@ provider "wechat" {
 `, m.IssueAccessToken(), m.URL)
 }
 
+// expectCalls says how the calls of an API path since the mock's counters were last reset
+// differ from calls, or nil.
+func (m *testMock) expectCalls(path string, calls int) error {
+	if got := m.CallCount(path); got != calls {
+		return fmt.Errorf("%d calls of %s, want %d", got, path, calls)
+	}
+	return nil
+}
+
 func (m *testMock) follower(i int) string { return m.Followers()[i] }
 
 func (m *testMock) tagNamed(name string) (mockwechat.Tag, bool) {

@@ -130,7 +130,7 @@ func (r *TagMembersResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				MarkdownDescription: "The tag id again, as a string, so that Terraform names the tag in the lines it prints for the resource, " +
 					"such as `Refreshing state... [id=134]`.",
 				Computed:      true,
-				PlanModifiers: []planmodifier.String{idIsTheTagID{}},
+				PlanModifiers: []planmodifier.String{idFrom[types.Number]{attribute: "tag_id", id: tagIDString}},
 			},
 			// A number rather than an Int64 attribute: the framework reports an id beyond
 			// int64 as "an error in the provider" before any validator runs.
@@ -567,22 +567,4 @@ func tagIDString(tagID types.Number) types.String {
 		return types.StringUnknown()
 	}
 	return types.StringValue(strconv.FormatInt(tagIDOf(tagID), 10))
-}
-
-// idIsTheTagID plans id from the tag_id the configuration gives, known at plan time when
-// the tag exists.
-type idIsTheTagID struct{}
-
-var _ planmodifier.String = idIsTheTagID{}
-
-func (idIsTheTagID) Description(context.Context) string { return "the id of the tag, as a string" }
-
-func (m idIsTheTagID) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
-
-func (idIsTheTagID) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	var tagID types.Number
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("tag_id"), &tagID)...)
-	if !tagID.IsNull() {
-		resp.PlanValue = tagIDString(tagID)
-	}
 }

@@ -68,7 +68,7 @@ func (r *UserTagsResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 				MarkdownDescription: "The follower's openid again, so that Terraform names the follower in the lines it prints for the resource, " +
 					"such as `Refreshing state... [id=ocYxcuAEy30bX0NXmGn4ypqx3tI0]`.",
 				Computed:      true,
-				PlanModifiers: []planmodifier.String{idIsTheOpenID{}},
+				PlanModifiers: []planmodifier.String{idFrom[types.String]{attribute: "openid", id: func(openid types.String) types.String { return openid }}},
 			},
 			"openid": schema.StringAttribute{
 				MarkdownDescription: "The openid of the follower, such as `ocYxcuAEy30bX0NXmGn4ypqx3tI0`. Changing it replaces the resource.",
@@ -412,21 +412,4 @@ func tagIDSet(ids []int64, diags *diag.Diagnostics) types.Set {
 	set, d := types.SetValue(types.NumberType, elements)
 	diags.Append(d...)
 	return set
-}
-
-// idIsTheOpenID plans id as the openid the configuration gives, known at plan time.
-type idIsTheOpenID struct{}
-
-var _ planmodifier.String = idIsTheOpenID{}
-
-func (idIsTheOpenID) Description(context.Context) string { return "the openid of the follower" }
-
-func (m idIsTheOpenID) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
-
-func (idIsTheOpenID) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	var openid types.String
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("openid"), &openid)...)
-	if !openid.IsUnknown() {
-		resp.PlanValue = openid
-	}
 }
