@@ -393,7 +393,13 @@ func (f *fakeWechat) APIQuota(_ context.Context, cgiPath string) (wechat.APIQuot
 	return wechat.APIQuota{DailyLimit: 1000, Used: used, Remain: 1000 - used}, nil
 }
 
-// AccessToken is a fixed token of the fake account, valid for an hour.
+// AccessToken is a fixed token of the fake account, valid for an hour, unless a fault is
+// scripted for "token".
 func (f *fakeWechat) AccessToken(context.Context) (string, time.Time, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fault := f.call("token"); fault.err != nil {
+		return "", time.Time{}, fault.err
+	}
 	return "fake-access-token", time.Now().Add(time.Hour), nil
 }
