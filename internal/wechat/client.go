@@ -47,7 +47,16 @@ type Config struct {
 	// elsewhere whose account nobody named). No tag call sends it: WeChat knows the account
 	// by the token alone, and answers 49003 to an openid of another account.
 	AppID string
+	// MembershipReads chooses how FollowerTags reads a follower's tags; MembershipReadsAuto
+	// when empty. See memberships.go.
+	MembershipReads MembershipReads
+	// Log, when set, is told of the client's decisions that change what a command costs,
+	// such as how it reads memberships, for a debug log.
+	Log LogFunc
 }
+
+// LogFunc receives a message and its structured fields, which never hold a credential.
+type LogFunc func(ctx context.Context, message string, fields map[string]any)
 
 // RetryPolicy bounds how transient failures are retried: exponential backoff from
 // MinBackoff, doubling up to MaxBackoff, each wait drawn between half and all of it so
@@ -105,6 +114,8 @@ type Client struct {
 	appID  string
 	// planned counts the tags a plan creates, for the account's tag limit.
 	planned plannedTags
+	// memberships chooses how follower reads are answered, and holds the snapshot.
+	memberships *membershipReads
 }
 
 // NewClient returns a client of the service described by cfg.
@@ -116,7 +127,11 @@ func NewClient(cfg Config, tokens TokenSource) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{raw: raw, tokens: tokens, appID: cfg.AppID}, nil
+	reads, err := newMembershipReads(cfg.MembershipReads, cfg.Log)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{raw: raw, tokens: tokens, appID: cfg.AppID, memberships: reads}, nil
 }
 
 // AppID is the account the client acts for, as Config named it; "" when unknown.

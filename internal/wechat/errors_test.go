@@ -270,10 +270,12 @@ func TestClient_invalidInputIsRefusedBeforeAnyRequest(t *testing.T) {
 		{"untag no one", func(ctx context.Context, c *wechat.Client) error {
 			return c.UntagFollowers(ctx, firstTagID, []string{})
 		}, wechat.ErrNoOpenIDs},
-		{"tag with an empty openid in a later batch", func(ctx context.Context, c *wechat.Client) error {
-			// Checked up front, so that no batch is applied before the bad one is found.
-			return c.TagFollowers(ctx, firstTagID, append(mockwechat.GenerateOpenIDs(60, 1), ""))
+		{"tag with an empty openid", func(ctx context.Context, c *wechat.Client) error {
+			return c.TagFollowers(ctx, firstTagID, append(mockwechat.GenerateOpenIDs(10, 1), ""))
 		}, wechat.ErrEmptyOpenID},
+		{"tag more openids than one call takes", func(ctx context.Context, c *wechat.Client) error {
+			return c.TagFollowers(ctx, firstTagID, mockwechat.GenerateOpenIDs(51, 1))
+		}, wechat.ErrTooManyOpenIDs},
 		{"untag an empty openid", func(ctx context.Context, c *wechat.Client) error {
 			return c.UntagFollowers(ctx, firstTagID, []string{""})
 		}, wechat.ErrEmptyOpenID},

@@ -571,37 +571,6 @@ func tagBoth(ctx context.Context, c *wechat.Client) error {
 	return c.TagFollowers(ctx, firstTagID+1, twoFans)
 }
 
-// When a later batch of a long membership change loses its answer, the error is still
-// ambiguous, and names the openids that were applied for sure.
-func TestClient_lostAnswerOfALaterBatchIsAmbiguousAndNamesTheEarlierBatches(t *testing.T) {
-	fans := mockwechat.GenerateOpenIDs(60, 21)
-	f := newRetryingFixture(t, mockwechat.Config{Followers: fans, Tags: []string{"广东"}})
-	var once sync.Once
-	f.log.after = func(call wechat.CallInfo) {
-		switch {
-		case call.Endpoint == "tags/members/batchtagging" && call.Err == nil:
-			once.Do(func() {
-				must(t, f.mock.SetFaults(mockwechat.Faults{LostResponseRate: 1, Paths: []string{pathTag}}))
-			})
-		case call.Err != nil:
-			must(t, f.mock.SetFaults(mockwechat.Faults{}))
-		}
-	}
-
-	err := f.client.TagFollowers(t.Context(), firstTagID, fans)
-	var batchErr *wechat.BatchError
-	if !errors.As(err, &batchErr) || !slices.Equal(batchErr.Applied, fans[:wechat.MaxOpenIDsPerBatch]) {
-		t.Fatalf("got %v, want a BatchError naming the first %d openids", err, wechat.MaxOpenIDsPerBatch)
-	}
-	if !wechat.IsAmbiguous(err) {
-		t.Errorf("IsAmbiguous(%v) = false", err)
-	}
-	requireCallCount(t, f.mock, pathTag, 2)
-	if tag, _ := f.mock.TagByID(firstTagID); tag.Count != len(fans) {
-		t.Errorf("the tag has %d fans, want %d: the lost batch was applied", tag.Count, len(fans))
-	}
-}
-
 // Reads change nothing, so a read whose answer was lost is sent again.
 func TestClient_lostReadsAreResent(t *testing.T) {
 	tests := []struct {

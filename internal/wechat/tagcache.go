@@ -90,6 +90,17 @@ func (c *tagCache) drop() {
 	c.generation++
 }
 
+// peek returns the cached tags, their follower counts possibly lagging this client's own
+// membership changes, without reading any: ok is false when the cache holds none.
+func (c *tagCache) peek() (tags []Tag, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.valid {
+		return nil, false
+	}
+	return slices.Clone(c.tags), true
+}
+
 // readsStarted is the count of tags/get calls started so far, for readSince.
 func (c *tagCache) readsStarted() uint64 {
 	c.mu.Lock()

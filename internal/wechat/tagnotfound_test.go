@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -151,29 +150,6 @@ func TestClient_concurrentConfirmationsShareOneTagsGet(t *testing.T) {
 	}
 	if n := lists.Load(); n != 1 {
 		t.Errorf("%d confirmations made %d tags/get calls, want 1", callers, n)
-	}
-}
-
-// A tag deleted in the middle of a long membership change: the batch error proves it
-// gone and still names the openids applied before.
-func TestClient_aTagGoneBetweenBatchesIsABatchErrorThatProvesItGone(t *testing.T) {
-	fans := mockwechat.GenerateOpenIDs(60, 7)
-	f := newFixture(t, mockwechat.Config{Followers: fans, Tags: []string{"广东"}})
-	var once sync.Once
-	f.log.after = func(call wechat.CallInfo) {
-		if call.Endpoint == "tags/members/batchtagging" && call.Err == nil {
-			once.Do(func() { must(t, f.mock.DeleteTag(firstTagID)) })
-		}
-	}
-
-	err := f.client.TagFollowers(t.Context(), firstTagID, fans)
-	var batchErr *wechat.BatchError
-	if !errors.As(err, &batchErr) || !slices.Equal(batchErr.Applied, fans[:wechat.MaxOpenIDsPerBatch]) {
-		t.Fatalf("got %v, want a BatchError naming the first %d openids", err, wechat.MaxOpenIDsPerBatch)
-	}
-	requireTagNotFound(t, batchErr.Err, "tags/members/batchtagging", firstTagID)
-	if !wechat.IsTagNotFound(err) || !strings.HasSuffix(err.Error(), "(after 50 openids were changed)") {
-		t.Errorf("the BatchError %q should prove the tag gone and say what was applied", err)
 	}
 }
 

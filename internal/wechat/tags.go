@@ -35,6 +35,7 @@ var (
 	ErrTagNameTooLong = fmt.Errorf("tag name is longer than %d bytes of UTF-8", MaxTagNameBytes)
 	ErrEmptyOpenID    = errors.New("openid is empty")
 	ErrNoOpenIDs      = errors.New("no openids given")
+	ErrTooManyOpenIDs = fmt.Errorf("more than %d openids in one call", MaxOpenIDsPerBatch)
 )
 
 func tagIndex(tags []Tag, id int64) (int, bool) {
@@ -76,42 +77,47 @@ func (c *Client) CreateTag(ctx context.Context, name string) (Tag, error) {
 	if err := validTagName(name); err != nil {
 		return Tag{}, err
 	}
-	tag, err := c.createTag(ctx, name)
+	tag, adopted, err := c.createTag(ctx, name)
 	c.tags.settle(err, func(tags []Tag) []Tag {
 		if _, known := tagIndex(tags, tag.ID); known { // adopted after a lost response
 			return tags
 		}
 		return append(tags, tag)
 	})
+	if err == nil {
+		c.memberships.tagCreated(tag.ID, adopted)
+	}
 	return tag, err
 }
 
-func (c *Client) createTag(ctx context.Context, name string) (Tag, error) {
+// createTag sends tags/create until it succeeds or fails for good. adopted says that the
+// tag was found by name after a lost response, rather than answered by the create.
+func (c *Client) createTag(ctx context.Context, name string) (tag Tag, adopted bool, err error) {
 	retries := 0
 	for resent := false; ; resent = true {
 		tag, err := c.createTagOnce(ctx, name, &retries)
 		if err == nil {
 			c.fresh.add(tag.ID)
-			return tag, nil
+			return tag, false, nil
 		}
 		// A 45157 after a lost create may be that create's own tag.
 		if !IsAmbiguous(err) && !(resent && HasCode(err, CodeIllegalTagName)) {
-			return Tag{}, err
+			return Tag{}, false, err
 		}
 		existing, found, listErr := c.findTagNamed(ctx, name)
 		if listErr != nil {
-			return Tag{}, fmt.Errorf("%w; looking the tag up after the lost response failed too: %w", err, listErr)
+			return Tag{}, false, fmt.Errorf("%w; looking the tag up after the lost response failed too: %w", err, listErr)
 		}
 		if found {
 			c.fresh.add(existing.ID)
-			return existing, nil
+			return existing, true, nil
 		}
 		if !IsAmbiguous(err) || retries >= c.raw.retry.MaxRetries {
-			return Tag{}, err
+			return Tag{}, false, err
 		}
 		retries++
 		if waitErr := sleep(ctx, c.raw.retry.backoff(retries)); waitErr != nil {
-			return Tag{}, fmt.Errorf("%w (stopped retrying: %w)", err, waitErr)
+			return Tag{}, false, fmt.Errorf("%w (stopped retrying: %w)", err, waitErr)
 		}
 	}
 }
@@ -203,7 +209,9 @@ func (c *Client) DeleteTag(ctx context.Context, id int64) error {
 		}
 		return tags
 	})
-	return c.confirmInvalidTagID(ctx, id, since, err)
+	err = c.confirmInvalidTagID(ctx, id, since, err)
+	c.memberships.tagDeleted(id, err)
+	return err
 }
 
 // markTagReads records in since, before each attempt of a call is sent, how many tags/get
@@ -237,81 +245,69 @@ func (c *Client) confirmInvalidTagID(ctx context.Context, id int64, since uint64
 	return &tagNotFoundError{id: id, apiErr: apiErr, err: err}
 }
 
-// TagFollowers gives the tag to every follower listed (tags/members/batchtagging), in
-// calls of at most MaxOpenIDsPerBatch openids. A tag the account does not have is an
-// error matching ErrTagNotFound.
+// TagFollowers gives the tag to every follower listed, at most MaxOpenIDsPerBatch, in
+// one tags/members/batchtagging call, which WeChat applies whole or not at all. A tag the
+// account does not have is an error matching ErrTagNotFound.
 func (c *Client) TagFollowers(ctx context.Context, tagID int64, openids []string) error {
-	return c.batchMembers(ctx, "tags/members/batchtagging", tagID, openids)
+	return c.batchMembers(ctx, "tags/members/batchtagging", tagID, openids, true)
 }
 
-// UntagFollowers takes the tag from every follower listed
-// (tags/members/batchuntagging), in calls of at most MaxOpenIDsPerBatch openids. A tag
-// the account does not have is an error matching ErrTagNotFound.
+// UntagFollowers takes the tag from every follower listed, at most MaxOpenIDsPerBatch, in
+// one tags/members/batchuntagging call. A tag the account does not have is an error
+// matching ErrTagNotFound.
 func (c *Client) UntagFollowers(ctx context.Context, tagID int64, openids []string) error {
-	return c.batchMembers(ctx, "tags/members/batchuntagging", tagID, openids)
+	return c.batchMembers(ctx, "tags/members/batchuntagging", tagID, openids, false)
 }
 
-// BatchError reports a batch change that failed after some of its calls succeeded.
-type BatchError struct {
-	// Applied are the openids of the calls that succeeded before the failure.
-	Applied []string
-	Err     error
-}
-
-func (e *BatchError) Error() string {
-	return fmt.Sprintf("%v (after %d openids were changed)", e.Err, len(e.Applied))
-}
-
-func (e *BatchError) Unwrap() error { return e.Err }
-
-func (c *Client) batchMembers(ctx context.Context, endpoint string, tagID int64, openids []string) error {
-	if len(openids) == 0 {
+func (c *Client) batchMembers(ctx context.Context, endpoint string, tagID int64, openids []string, add bool) error {
+	switch {
+	case len(openids) == 0:
 		return ErrNoOpenIDs
+	case len(openids) > MaxOpenIDsPerBatch:
+		return fmt.Errorf("%w: %d openids", ErrTooManyOpenIDs, len(openids))
+	case slices.Contains(openids, ""):
+		return ErrEmptyOpenID
 	}
-	for _, openid := range openids {
-		if openid == "" {
-			return ErrEmptyOpenID
-		}
-	}
-	applied, since, err := c.sendBatches(ctx, endpoint, tagID, openids)
+	request := struct {
+		OpenIDList []string `json:"openid_list"`
+		TagID      int64    `json:"tagid"`
+	}{OpenIDList: openids, TagID: tagID}
+	var since uint64
+	// Not resent after a lost response: the caller re-reads the membership and sends
+	// what is still missing.
+	err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: endpoint, body: request, tagID: tagID, beforeSend: c.markTagReads(&since)})
+	c.memberships.membersChanged(tagID, openids, add, err)
 	// The tag's follower count, which tags/get reports, changes; its id and name do not.
 	// A 45159 is confirmed by a tags/get started after the call, which refills the cache.
 	c.tags.countsChanged()
 	if err == nil {
 		return nil
 	}
-	err = c.confirmInvalidTagID(ctx, tagID, since, err)
-	if applied == 0 {
-		return err
-	}
-	return &BatchError{Applied: openids[:applied], Err: err}
+	return c.confirmInvalidTagID(ctx, tagID, since, err)
 }
 
-// sendBatches sends openids in batches until one fails. It returns how many openids the
-// successful batches carried and, for confirmInvalidTagID, the tag cache's reads started
-// before the failed batch was sent.
-func (c *Client) sendBatches(ctx context.Context, endpoint string, tagID int64, openids []string) (applied int, since uint64, err error) {
-	for start := 0; start < len(openids); start += MaxOpenIDsPerBatch {
-		batch := openids[start:min(start+MaxOpenIDsPerBatch, len(openids))]
-		request := struct {
-			OpenIDList []string `json:"openid_list"`
-			TagID      int64    `json:"tagid"`
-		}{OpenIDList: batch, TagID: tagID}
-		// Not resent after a lost response: the caller re-reads the membership and sends
-		// what is still missing.
-		err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: endpoint, body: request, tagID: tagID, beforeSend: c.markTagReads(&since)})
-		if err != nil {
-			return start, since, err
-		}
-	}
-	return len(openids), since, nil
-}
-
-// FollowerTags returns the ids of the tags the follower carries (tags/getidlist).
+// FollowerTags returns the ids of the tags the follower carries: from tags/getidlist,
+// or from the snapshot of every tag's followers when Config.MembershipReads makes one
+// cheaper (memberships.go).
 func (c *Client) FollowerTags(ctx context.Context, openid string) ([]int64, error) {
 	if openid == "" {
 		return nil, ErrEmptyOpenID
 	}
+	snap, err := c.memberships.snapshotFor(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if snap != nil {
+		tags, known, err := snap.followerTags(ctx, openid)
+		if err != nil || known {
+			return tags, err
+		}
+	}
+	return c.followerTagIDs(ctx, openid)
+}
+
+// followerTagIDs is tags/getidlist.
+func (c *Client) followerTagIDs(ctx context.Context, openid string) ([]int64, error) {
 	request := struct {
 		OpenID string `json:"openid"`
 	}{OpenID: openid}
@@ -327,11 +323,20 @@ func (c *Client) FollowerTags(ctx context.Context, openid string) ([]int64, erro
 	return *response.TagIDList, nil
 }
 
-// TagMembers returns the openid of every follower that carries the tag, reading
-// user/tag/get page after page to the end. A tag the account does not have is an error
-// matching ErrTagNotFound.
+// TagMembers returns the openid of every follower that carries the tag, in the order
+// user/tag/get lists them. A tag the account does not have is an error matching
+// ErrTagNotFound.
 func (c *Client) TagMembers(ctx context.Context, tagID int64) ([]string, error) {
 	var members []string
+	if _, err := c.tagMemberPages(ctx, tagID, func(page []string) { members = append(members, page...) }); err != nil {
+		return nil, err
+	}
+	return members, nil
+}
+
+// tagMemberPages reads user/tag/get page after page to the end, handing visit each page's
+// openids, and returns how many calls it made.
+func (c *Client) tagMemberPages(ctx context.Context, tagID int64, visit func(page []string)) (calls int, err error) {
 	next := ""
 	for {
 		request := struct {
@@ -346,18 +351,19 @@ func (c *Client) TagMembers(ctx context.Context, tagID int64) ([]string, error) 
 			NextOpenID string `json:"next_openid"`
 		}
 		var since uint64
+		calls++
 		err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "user/tag/get", body: request, response: &page, resendable: true, tagID: tagID, beforeSend: c.markTagReads(&since)})
 		if err != nil {
-			return nil, c.confirmInvalidTagID(ctx, tagID, since, err)
+			return calls, c.confirmInvalidTagID(ctx, tagID, since, err)
 		}
 		// next_openid names the last openid returned even on the last page, so only an
 		// empty page ends the listing.
 		if page.Count == 0 || len(page.Data.OpenID) == 0 {
-			return members, nil
+			return calls, nil
 		}
-		members = append(members, page.Data.OpenID...)
+		visit(page.Data.OpenID)
 		if page.NextOpenID == "" || page.NextOpenID == next {
-			return members, nil
+			return calls, nil
 		}
 		next = page.NextOpenID
 	}

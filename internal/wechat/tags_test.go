@@ -2,9 +2,9 @@ package wechat_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -78,29 +78,21 @@ func TestClient_deleteTagRemovesItFromTheAccountAndItsFans(t *testing.T) {
 	}
 }
 
-func TestClient_tagAndUntagFollowersInBatchesOfFifty(t *testing.T) {
-	tests := []struct {
-		followers int
-		wantCalls int
-	}{
-		{1, 1},
-		{50, 1},
-		{51, 2},
-		{120, 3},
-	}
-	for _, tt := range tests {
-		t.Run(strconv.Itoa(tt.followers)+" openids", func(t *testing.T) {
-			fans := mockwechat.GenerateOpenIDs(tt.followers, 7)
+// One call takes up to 50 openids, applied whole; more are refused before any request,
+// since chunking is the membership engine's, which accounts for each call.
+func TestClient_tagAndUntagFollowersInOneCallOfAtMostFifty(t *testing.T) {
+	for _, n := range []int{1, 50} {
+		t.Run(strconv.Itoa(n)+" openids", func(t *testing.T) {
+			fans := mockwechat.GenerateOpenIDs(n, 7)
 			f := newFixture(t, mockwechat.Config{Followers: fans, Tags: []string{"广东"}})
 
 			must(t, f.client.TagFollowers(t.Context(), firstTagID, fans))
-			requireCallCount(t, f.mock, pathTag, tt.wantCalls)
-			if tag, _ := f.mock.TagByID(firstTagID); tag.Count != tt.followers {
-				t.Errorf("after tagging the tag has %d fans, want %d", tag.Count, tt.followers)
+			requireCallCount(t, f.mock, pathTag, 1)
+			if tag, _ := f.mock.TagByID(firstTagID); tag.Count != n {
+				t.Errorf("after tagging the tag has %d fans, want %d", tag.Count, n)
 			}
-
 			must(t, f.client.UntagFollowers(t.Context(), firstTagID, fans))
-			requireCallCount(t, f.mock, pathUntag, tt.wantCalls)
+			requireCallCount(t, f.mock, pathUntag, 1)
 			if tag, _ := f.mock.TagByID(firstTagID); tag.Count != 0 {
 				t.Errorf("after untagging the tag has %d fans, want 0", tag.Count)
 			}
@@ -108,15 +100,16 @@ func TestClient_tagAndUntagFollowersInBatchesOfFifty(t *testing.T) {
 	}
 }
 
-// The mock refuses a list over 50 openids with 40032, like the service; splitting is the
-// client's job, so this test watches the request bodies themselves.
-func TestClient_batchingKeepsEveryRequestWithinTheFiftyOpenIDLimitOf40032(t *testing.T) {
-	fans := mockwechat.GenerateOpenIDs(120, 7)
+// The mock refuses a list over 50 openids with 40032, like the service: the client never
+// sends one.
+func TestClient_moreThanFiftyOpenIDsAreRefusedBeforeAnyRequest(t *testing.T) {
+	fans := mockwechat.GenerateOpenIDs(51, 7)
 	f := newFixture(t, mockwechat.Config{Followers: fans, Tags: []string{"广东"}})
 
 	// First, that the limit is real: 51 openids in one request are refused.
 	token := f.mock.IssueAccessToken()
-	body, _ := json.Marshal(map[string]any{"tagid": firstTagID, "openid_list": fans[:51]})
+	body, err := json.Marshal(map[string]any{"openid_list": fans, "tagid": firstTagID})
+	must(t, err)
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, strings.TrimSuffix(f.cfg.BaseURL, "/")+pathTag+"?access_token="+token, bytes.NewReader(body))
 	must(t, err)
 	req.Header.Set("Content-Type", "application/json")
@@ -128,86 +121,24 @@ func TestClient_batchingKeepsEveryRequestWithinTheFiftyOpenIDLimitOf40032(t *tes
 	if refusal.ErrCode != wechat.CodeInvalidOpenIDListSize {
 		t.Fatalf("the mock answered 51 openids with errcode %d, want 40032", refusal.ErrCode)
 	}
+	f.mock.ResetCalls()
 
-	rec := &batchSizeRecorder{}
-	cfg := f.cfg
-	cfg.HTTPClient = &http.Client{Transport: rec}
-	tokens, err := wechat.NewStableTokenSource(f.cfg, testAppID, testSecret)
-	must(t, err)
-	client := newClient(t, cfg, tokens)
-
-	must(t, client.TagFollowers(t.Context(), firstTagID, fans))
-	must(t, client.UntagFollowers(t.Context(), firstTagID, fans))
-	if want := []int{50, 50, 20, 50, 50, 20}; !slices.Equal(rec.sizes(), want) {
-		t.Errorf("openid_list sizes sent: %v, want %v", rec.sizes(), want)
-	}
-}
-
-// batchSizeRecorder is a transport noting the openid_list size of every request.
-type batchSizeRecorder struct {
-	mu   sync.Mutex
-	seen []int
-}
-
-func (r *batchSizeRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body != nil {
-		body, err := io.ReadAll(req.Body)
-		if err != nil {
-			return nil, err
-		}
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		var batch struct {
-			OpenIDList []string `json:"openid_list"`
-		}
-		if json.Unmarshal(body, &batch) == nil && batch.OpenIDList != nil {
-			r.mu.Lock()
-			r.seen = append(r.seen, len(batch.OpenIDList))
-			r.mu.Unlock()
+	for name, call := range map[string]func(context.Context, int64, []string) error{
+		"tag": f.client.TagFollowers, "untag": f.client.UntagFollowers,
+	} {
+		if err := call(t.Context(), firstTagID, fans); !errors.Is(err, wechat.ErrTooManyOpenIDs) {
+			t.Errorf("%s of 51 openids: got %v, want ErrTooManyOpenIDs", name, err)
 		}
 	}
-	return http.DefaultTransport.RoundTrip(req)
+	requireCallCount(t, f.mock, pathTag, 0)
+	requireCallCount(t, f.mock, pathUntag, 0)
 }
 
-func (r *batchSizeRecorder) sizes() []int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.seen)
-}
-
-func TestClient_aBatchFailingAfterOthersSucceededReportsWhatWasApplied(t *testing.T) {
-	fans := mockwechat.GenerateOpenIDs(60, 7)
-	f := newFixture(t, mockwechat.Config{Followers: fans, Tags: []string{"广东"}})
-	openids := slices.Insert(slices.Clone(fans), 55, stranger)
-
-	err := f.client.TagFollowers(t.Context(), firstTagID, openids)
-	var batchErr *wechat.BatchError
-	if !errors.As(err, &batchErr) {
-		t.Fatalf("got %v (%T), want a *wechat.BatchError", err, err)
-	}
-	if !slices.Equal(batchErr.Applied, fans[:50]) {
-		t.Errorf("Applied holds %d openids, want the first batch of 50", len(batchErr.Applied))
-	}
-	requireAPIError(t, err, "tags/members/batchtagging", wechat.CodeInvalidOpenID)
-	if !strings.Contains(err.Error(), "errcode 40003") || !strings.Contains(err.Error(), "after 50 openids were changed") {
-		t.Errorf("the message %q should say what failed and how much was applied", err)
-	}
-	if !wechat.IsUnknownFollower(err) {
-		t.Error("IsUnknownFollower = false through the BatchError")
-	}
-	if tag, _ := f.mock.TagByID(firstTagID); tag.Count != 50 {
-		t.Errorf("the mock's tag has %d fans, want the 50 of the first batch", tag.Count)
-	}
-}
-
-func TestClient_aFirstBatchFailingIsThePlainAPIErrorAndChangesNothing(t *testing.T) {
-	fans := mockwechat.GenerateOpenIDs(60, 7)
+func TestClient_aBatchRefusedForOneOpenIDChangesNothing(t *testing.T) {
+	fans := mockwechat.GenerateOpenIDs(49, 7)
 	f := newFixture(t, mockwechat.Config{Followers: fans, Tags: []string{"广东"}})
 
 	err := f.client.TagFollowers(t.Context(), firstTagID, append([]string{stranger}, fans...))
-	var batchErr *wechat.BatchError
-	if errors.As(err, &batchErr) {
-		t.Errorf("got a BatchError %v, but nothing was applied", err)
-	}
 	requireAPIError(t, err, "tags/members/batchtagging", wechat.CodeInvalidOpenID)
 	requireCallCount(t, f.mock, pathTag, 1)
 	if tag, _ := f.mock.TagByID(firstTagID); tag.Count != 0 {

@@ -446,7 +446,8 @@ func TestSharedTokenSource_sharesTheFetchedToken(t *testing.T) {
 func TestClient_observerSeesEveryCall(t *testing.T) {
 	fans := mockwechat.GenerateOpenIDs(60, 5)
 	f := newFixture(t, mockwechat.Config{Followers: fans, Tags: []string{"广东"}})
-	must(t, f.client.TagFollowers(t.Context(), firstTagID, fans))
+	must(t, f.client.TagFollowers(t.Context(), firstTagID, fans[:50]))
+	must(t, f.client.TagFollowers(t.Context(), firstTagID, fans[50:]))
 	must(t, f.mock.FailNext(pathList, wechat.CodeSystemBusy))
 	_, err := f.client.ListTags(t.Context())
 	if err == nil {
