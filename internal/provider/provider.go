@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -33,13 +34,14 @@ import (
 
 // Environment variables read when the matching provider attribute is not set.
 const (
-	EnvAppID          = "WECHAT_APP_ID"
-	EnvAppSecret      = "WECHAT_APP_SECRET"
-	EnvAccessToken    = "WECHAT_ACCESS_TOKEN"
-	EnvBaseURL        = "WECHAT_BASE_URL"
-	EnvTokenEndpoint  = "WECHAT_TOKEN_ENDPOINT"
-	EnvMaxRetries     = "WECHAT_MAX_RETRIES"
-	EnvRequestTimeout = "WECHAT_REQUEST_TIMEOUT"
+	EnvAppID           = "WECHAT_APP_ID"
+	EnvAppSecret       = "WECHAT_APP_SECRET"
+	EnvAccessToken     = "WECHAT_ACCESS_TOKEN"
+	EnvBaseURL         = "WECHAT_BASE_URL"
+	EnvTokenEndpoint   = "WECHAT_TOKEN_ENDPOINT"
+	EnvMaxRetries      = "WECHAT_MAX_RETRIES"
+	EnvRequestTimeout  = "WECHAT_REQUEST_TIMEOUT"
+	EnvMembershipReads = "WECHAT_MEMBERSHIP_READS"
 )
 
 // Defaults of the provider's tuning attributes.
@@ -67,13 +69,14 @@ func New(version string) func() provider.Provider {
 }
 
 type providerModel struct {
-	AppID          types.String `tfsdk:"app_id"`
-	AppSecret      types.String `tfsdk:"app_secret"`
-	AccessToken    types.String `tfsdk:"access_token"`
-	BaseURL        types.String `tfsdk:"base_url"`
-	TokenEndpoint  types.String `tfsdk:"token_endpoint"`
-	MaxRetries     types.Int64  `tfsdk:"max_retries"`
-	RequestTimeout types.String `tfsdk:"request_timeout"`
+	AppID           types.String `tfsdk:"app_id"`
+	AppSecret       types.String `tfsdk:"app_secret"`
+	AccessToken     types.String `tfsdk:"access_token"`
+	BaseURL         types.String `tfsdk:"base_url"`
+	TokenEndpoint   types.String `tfsdk:"token_endpoint"`
+	MaxRetries      types.Int64  `tfsdk:"max_retries"`
+	RequestTimeout  types.String `tfsdk:"request_timeout"`
+	MembershipReads types.String `tfsdk:"membership_reads"`
 }
 
 func (p *WechatProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -135,8 +138,28 @@ func (p *WechatProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				Optional:   true,
 				Validators: []validator.String{durationValidator{}},
 			},
+			"membership_reads": schema.StringAttribute{
+				MarkdownDescription: "How the provider reads the tags of each follower a `wechat_user_tags` refresh, plan check or apply needs. " +
+					"`per_follower`: one `tags/getidlist` call per follower, the cheapest for a few followers. " +
+					"`per_tag`: at the first such read, one snapshot of every tag's followers (`user/tag/get`, a call per 10,000 followers of each tag " +
+					"and one more per tag), which then answers every follower: about 40 calls for an account of 20 tags and 2,000 tagged followers, " +
+					"where `per_follower` makes 2,000; but over 100 calls and about 100 MB of memory for an account with a 1,000,000-follower tag. " +
+					"`auto` (the default): per follower until the calls made reach what the snapshot costs, priced from the follower counts of `tags/get`, " +
+					"then the snapshot; a command then costs at most about twice the cheaper way. " +
+					"Defaults to the `" + EnvMembershipReads + "` environment variable, then to `auto`. See the performance guide.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(membershipReadsChoices()...)},
+			},
 		},
 	}
+}
+
+func membershipReadsChoices() []string {
+	choices := make([]string, len(wechat.MembershipReadsChoices))
+	for i, c := range wechat.MembershipReadsChoices {
+		choices[i] = string(c)
+	}
+	return choices
 }
 
 func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -158,6 +181,7 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		{"token_endpoint", config.TokenEndpoint, EnvTokenEndpoint},
 		{"max_retries", config.MaxRetries, EnvMaxRetries},
 		{"request_timeout", config.RequestTimeout, EnvRequestTimeout},
+		{"membership_reads", config.MembershipReads, EnvMembershipReads},
 	}
 	// Each setting comes from its attribute, or else from its environment variable;
 	// fromEnv names the variable of each setting taken from the environment.
@@ -207,11 +231,13 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	}
 
 	cfg := wechat.Config{
-		BaseURL:    baseURL,
-		HTTPClient: &http.Client{Timeout: timeout, Transport: userAgentTransport{"terraform-provider-wechat/" + p.version}},
-		Observer:   callLogger(resolved["app_secret"], resolved["access_token"]),
-		Retry:      retry,
-		AppID:      resolved["app_id"],
+		BaseURL:         baseURL,
+		HTTPClient:      &http.Client{Timeout: timeout, Transport: userAgentTransport{"terraform-provider-wechat/" + p.version}},
+		Observer:        callLogger(resolved["app_secret"], resolved["access_token"]),
+		Retry:           retry,
+		AppID:           resolved["app_id"],
+		MembershipReads: wechat.MembershipReads(resolved["membership_reads"]),
+		Log:             decisionLogger,
 	}
 	var tokens wechat.TokenSource = wechat.StaticToken(resolved["access_token"])
 	if resolved["access_token"] == "" {
@@ -267,6 +293,10 @@ func tuning(resolved map[string]string) (wechat.RetryPolicy, time.Duration, diag
 				fmt.Sprintf("request_timeout (or %s) is %q; it must be a positive Go duration such as 30s or 1m.", EnvRequestTimeout, raw))
 		}
 		timeout = d
+	}
+	if raw := resolved["membership_reads"]; raw != "" && !slices.Contains(membershipReadsChoices(), raw) {
+		diags.AddAttributeError(path.Root("membership_reads"), "Invalid membership_reads",
+			fmt.Sprintf("membership_reads (or %s) is %q; it must be one of %s.", EnvMembershipReads, raw, strings.Join(membershipReadsChoices(), ", ")))
 	}
 	switch resolved["token_endpoint"] {
 	case "", string(wechat.StableTokenEndpoint), string(wechat.LegacyTokenEndpoint):
@@ -409,6 +439,12 @@ func callLogger(credentials ...string) wechat.Observer {
 		}
 		tflog.SubsystemDebug(ctx, logSubsystem, "WeChat API call", fields)
 	}
+}
+
+// decisionLogger writes the client's decisions that change what a command costs, such as
+// how it reads memberships, at debug level: TF_LOG=debug shows which way a plan went and why.
+func decisionLogger(ctx context.Context, message string, fields map[string]any) {
+	tflog.Debug(ctx, message, fields)
 }
 
 const (

@@ -28,7 +28,7 @@ var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServe
 
 func TestMain(m *testing.M) {
 	// Credentials in the developer's environment would change what the tests configure.
-	for _, env := range []string{EnvAppID, EnvAppSecret, EnvAccessToken, EnvBaseURL} {
+	for _, env := range []string{EnvAppID, EnvAppSecret, EnvAccessToken, EnvBaseURL, EnvMembershipReads} {
 		if err := os.Unsetenv(env); err != nil {
 			log.Fatalf("unsetting %s: %v", env, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -83,4 +84,63 @@ func BenchmarkDecodeTagMembersPage10000(b *testing.B) {
 			b.Fatalf("decodeResponse = %d openids, %v; want %d", len(page.Data.OpenID), err, len(openids))
 		}
 	}
+}
+
+// BenchmarkSnapshotMillionFollowers takes the snapshot of an account whose one tag lists
+// 1,000,000 followers (101 pages and the starred tag's), and reports what the snapshot
+// keeps in memory per follower once taken: the largest snapshot a command can hold.
+func BenchmarkSnapshotMillionFollowers(b *testing.B) {
+	const followers, tagID = 1_000_000, 100
+	openids := mockwechat.GenerateOpenIDs(followers, 3)
+	pages := map[string][]byte{}
+	for start, next := 0, ""; start < followers; start += benchPageSize {
+		page := openids[start:min(start+benchPageSize, followers)]
+		body, err := json.Marshal(map[string]any{"count": len(page), "data": map[string]any{"openid": page}, "next_openid": page[len(page)-1]})
+		if err != nil {
+			b.Fatal(err)
+		}
+		pages[next], next = body, page[len(page)-1]
+	}
+	tags := []byte(`{"tags":[{"id":2,"name":"星标组","count":0},{"id":100,"name":"all","count":1000000}]}`)
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/tags/get") {
+			w.Write(tags)
+			return
+		}
+		var request struct {
+			TagID      int64  `json:"tagid"`
+			NextOpenID string `json:"next_openid"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&request); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		page, ok := pages[request.NextOpenID]
+		if request.TagID != tagID || !ok {
+			page = []byte(`{"count":0}`)
+		}
+		w.Write(page)
+	}))
+	b.Cleanup(server.Close)
+
+	var retained uint64
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		client, err := NewClient(Config{BaseURL: server.URL, MembershipReads: MembershipReadsPerTag}, StaticToken("bench-token"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids, err := client.FollowerTags(b.Context(), openids[followers-1])
+		if err != nil || len(ids) != 1 || ids[0] != tagID {
+			b.Fatalf("FollowerTags = %v, %v; want [%d]", ids, err, tagID)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		retained = after.HeapAlloc - before.HeapAlloc
+		runtime.KeepAlive(client)
+	}
+	b.ReportMetric(float64(retained)/followers, "B/follower")
+	b.ReportMetric(float64(retained)/(1<<20), "MiB-retained")
 }

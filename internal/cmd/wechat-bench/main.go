@@ -93,7 +93,7 @@ type options struct {
 	terraform, provider, bareProvider, mock string
 	work, out, goBench                      string
 	runs                                    int
-	members                                 []int
+	members, followerReads                  []int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -109,11 +109,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.goBench, "go-bench", "", "output of `go test -bench` to add to the table")
 	fs.IntVar(&o.runs, "runs", 5, "runs of each scenario; the table gives medians")
 	members := fs.String("members", "10000,50000,100000", "sizes of the openids_file scenario, in followers, separated by commas")
+	followerReads := fs.String("follower-reads", followerReadsSizes, "sizes of the follower-reads scenario, in wechat_user_tags, separated by commas")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	var err error
-	if o.members, err = parseSizes(*members); err != nil {
+	if o.members, err = parseSizes("members", *members, 2*membersChanged); err != nil {
+		return o, err
+	}
+	if o.followerReads, err = parseSizes("follower-reads", *followerReads, 1); err != nil {
 		return o, err
 	}
 	switch {
@@ -212,6 +216,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		r.membersFile = append(r.membersFile, into)
+	}
+	for _, n := range o.followerReads {
+		into := newFollowerReadsSeries(n)
+		for i := range o.runs {
+			b.logf("follower reads, %s wechat_user_tags, run %d of %d", formatCount(n), i+1, o.runs)
+			if err := b.followerReads(ctx, i, into); err != nil {
+				return fmt.Errorf("follower reads, %d wechat_user_tags, run %d: %w", n, i+1, err)
+			}
+		}
+		r.followerReads = append(r.followerReads, into)
 	}
 	r.machine.loadEnd = loadAverage()
 

@@ -157,16 +157,16 @@ func (m *mock) tagNamed(ctx context.Context, name string) (int64, error) {
 	return 0, errors.New("the mock has no tag named " + name)
 }
 
-// parseSizes reads -members: follower counts separated by commas.
-func parseSizes(list string) ([]int, error) {
+// parseSizes reads a flag of sizes separated by commas, each at least least.
+func parseSizes(flag, list string, least int) ([]int, error) {
 	if list == "" {
 		return nil, nil
 	}
 	var sizes []int
 	for _, field := range strings.Split(list, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(field))
-		if err != nil || n < 2*membersChanged {
-			return nil, fmt.Errorf("-members %q: want follower counts of at least %d, separated by commas", list, 2*membersChanged)
+		if err != nil || n < least {
+			return nil, fmt.Errorf("-%s %q: want counts of at least %d, separated by commas", flag, list, least)
 		}
 		sizes = append(sizes, n)
 	}

@@ -10,7 +10,7 @@ import (
 
 // Targets of the issue that asked for the bench, the plan's as the team set it again.
 const (
-	planRatioTarget    = 1.3   // wechat plan wall time over the bare provider's
+	planRatioTarget    = 1.5   // wechat plan wall time over the bare provider's
 	latencyRatioTarget = 1.3   // apply wall time under latency over the latency floor
 	maxRefreshTokens   = 1     // token calls a refresh may make: one per provider process
 	membersPageSize    = 10000 // followers a user/tag/get page lists
@@ -43,6 +43,7 @@ type results struct {
 	latencyApply, latencyBaseline series
 	membersApply, membersPlan     series
 	membersFile                   []*membersFileSeries
+	followerReads                 []*followerReadsSeries
 
 	goBench []goBenchmark
 }
@@ -94,6 +95,9 @@ func (r results) rows() []row {
 	}
 	rows = append(rows, r.membersRows()...)
 	for _, s := range r.membersFile {
+		rows = append(rows, s.rows()...)
+	}
+	for _, s := range r.followerReads {
 		rows = append(rows, s.rows()...)
 	}
 	rows = append(rows, r.latencyRows()...)
