@@ -46,7 +46,7 @@ const (
 	blindFollowerReads = 8
 	// snapshotConcurrency is how many tags a snapshot reads at once: the refreshes waiting
 	// for it are on the critical path, and Terraform itself sends up to 10 reads at once.
-	snapshotConcurrency = 4
+	snapshotConcurrency = 8
 	// snapshotTagCapacity is how many tags one snapshot can hold: the bits of tagSet, more
 	// than the 100 tags and the starred one an account has.
 	snapshotTagCapacity = 128
