@@ -90,7 +90,7 @@ resource "wechat_user_tags" "fan" {
 						),
 					},
 					{
-						// A read that fails fails the refresh, whichever way it reads: never "no tags".
+						// A failed read fails the refresh, whichever way it reads: never "no tags".
 						PreConfig: func() {
 							must(t, m.FailNext(getidlistPath, wechat.CodeAPIUnauthorized))
 							must(t, m.FailNext(pathTagMembers, wechat.CodeAPIUnauthorized))

@@ -452,7 +452,6 @@ type tagSet [snapshotTagCapacity / 64]uint64
 func (s *tagSet) add(bit int)     { s[bit/64] |= 1 << (bit % 64) }
 func (s *tagSet) remove(bit int)  { s[bit/64] &^= 1 << (bit % 64) }
 func (s tagSet) has(bit int) bool { return s[bit/64]&(1<<(bit%64)) != 0 }
-func (s tagSet) empty() bool      { return s == tagSet{} }
 func (s tagSet) len() (n int)     { return bits.OnesCount64(s[0]) + bits.OnesCount64(s[1]) }
 
 // readMemberships reads the followers of every tag tags/get lists, snapshotConcurrency
