@@ -312,6 +312,7 @@ func TestAccProvider_invalidTuningInTheEnvironment(t *testing.T) {
 	m := newTestMock(t, mockwechat.Config{})
 	t.Setenv(EnvMaxRetries, "lots")
 	t.Setenv(EnvRequestTimeout, "-5s")
+	t.Setenv(EnvMembershipReads, "sometimes")
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -320,7 +321,8 @@ func TestAccProvider_invalidTuningInTheEnvironment(t *testing.T) {
 				Config:   m.providerConfig() + tagVIP,
 				PlanOnly: true,
 				ExpectError: expectError(`max_retries \(or WECHAT_MAX_RETRIES\) is "lots"; it must be a whole number from 0 to 20.*` +
-					`request_timeout \(or WECHAT_REQUEST_TIMEOUT\) is "-5s"; it must be a positive Go duration`),
+					`request_timeout \(or WECHAT_REQUEST_TIMEOUT\) is "-5s"; it must be a positive Go duration.*` +
+					`membership_reads \(or WECHAT_MEMBERSHIP_READS\) is "sometimes"; it must be one of auto, per_follower, per_tag`),
 			},
 		},
 	})
