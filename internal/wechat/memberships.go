@@ -180,7 +180,7 @@ func (r *membershipReads) take(ctx context.Context, c *Client, reason string, ta
 	}
 	r.log(ctx, "Membership reads: reading every tag's followers once, to answer the follower reads from now on", fields)
 	fillCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &snapshot{done: make(chan struct{}), cancel: cancel}
+	s := &snapshot{done: make(chan struct{}), cancel: cancel, waiters: waiters{cancel: cancel}}
 	r.snap = s
 	go r.fill(fillCtx, c, s)
 	return s
@@ -339,8 +339,9 @@ func refused(err error) bool {
 // snapshot is the followers of every tag of the account, read once, and kept true by the
 // client's own writes since.
 type snapshot struct {
-	done   chan struct{}
-	cancel context.CancelFunc
+	done    chan struct{}
+	cancel  context.CancelFunc
+	waiters waiters
 
 	mu sync.Mutex
 	membershipView
@@ -351,20 +352,18 @@ type snapshot struct {
 	void bool
 	// pending are the edits of the writes that ended while the snapshot was being read.
 	pending []func(*membershipView) bool
-	// waiters are the reads waiting for the snapshot: when the last gives up, so does it.
-	waiters int
 }
 
 // followerTags answers a read of the follower's tags: known is false when the snapshot
 // cannot say, and getidlist must.
 func (s *snapshot) followerTags(ctx context.Context, openid string) (tags []int64, known bool, err error) {
-	if err := s.wait(ctx); err != nil {
+	if err := s.waiters.wait(ctx, s.done); err != nil {
 		return nil, false, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
-	case s.err != nil && errors.Is(s.err, context.Canceled) && ctx.Err() == nil:
+	case abandoned(ctx, s.err):
 		// Abandoned by the reads that waited for it; this one still may read the follower.
 		return nil, false, nil
 	case s.err != nil:
@@ -380,28 +379,6 @@ func (s *snapshot) followerTags(ctx context.Context, openid string) (tags []int6
 		return nil, false, nil
 	}
 	return s.tagIDs(set), true, nil
-}
-
-func (s *snapshot) wait(ctx context.Context) error {
-	s.mu.Lock()
-	s.waiters++
-	s.mu.Unlock()
-	select {
-	case <-s.done:
-		s.leave(false)
-		return nil
-	case <-ctx.Done():
-		s.leave(true)
-		return ctx.Err()
-	}
-}
-
-func (s *snapshot) leave(early bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.waiters--; early && s.waiters == 0 && !s.filled {
-		s.cancel()
-	}
 }
 
 // membershipView is the account's memberships as a snapshot holds them: each follower's

@@ -2,6 +2,7 @@ package wechat
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 )
@@ -36,10 +37,11 @@ type tagCache struct {
 }
 
 type tagFetch struct {
-	seq  uint64
-	done chan struct{}
-	tags []Tag
-	err  error
+	seq     uint64
+	done    chan struct{}
+	tags    []Tag
+	err     error
+	waiters waiters
 }
 
 // edit applies a successful write to the cached tags, when the cache holds them, and to
@@ -138,7 +140,17 @@ func (c *Client) cachedTags(ctx context.Context, exactCounts bool) ([]Tag, error
 		fetch = c.startTagFetch(ctx)
 	}
 	cache.mu.Unlock()
-	return waitForTags(ctx, fetch)
+	tags, err := waitForTags(ctx, fetch)
+	if abandoned(ctx, err) {
+		return c.cachedTags(ctx, exactCounts)
+	}
+	return tags, err
+}
+
+// abandoned reports whether err is that of a shared call every other caller left, which
+// the caller of ctx, still waiting, may send again.
+func abandoned(ctx context.Context, err error) bool {
+	return errors.Is(err, context.Canceled) && ctx.Err() == nil
 }
 
 // readSince returns the account's tags as a tags/get started after the first since reads
@@ -165,7 +177,11 @@ func (c *Client) readSince(ctx context.Context, since uint64) ([]Tag, error) {
 		fetch = c.startTagFetch(ctx)
 	}
 	cache.mu.Unlock()
-	return waitForTags(ctx, fetch)
+	tags, err := waitForTags(ctx, fetch)
+	if abandoned(ctx, err) {
+		return c.readSince(ctx, since)
+	}
+	return tags, err
 }
 
 // startTagFetch starts a tags/get that fills the cache unless a write comes first. The
@@ -176,9 +192,13 @@ func (c *Client) startTagFetch(ctx context.Context) *tagFetch {
 	fetch := &tagFetch{seq: cache.reads, done: make(chan struct{})}
 	cache.inflight, cache.latest = fetch, fetch
 	generation := cache.generation
-	// The call runs on its own: a caller that gives up must not fail the others.
+	// The call runs on its own: a caller that gives up must not fail the others, and it
+	// stops when all have.
+	fetchCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	fetch.waiters.cancel = cancel
 	go func() {
-		fetch.tags, fetch.err = c.ListTags(context.WithoutCancel(ctx))
+		defer cancel()
+		fetch.tags, fetch.err = c.ListTags(fetchCtx)
 		cache.mu.Lock()
 		defer cache.mu.Unlock()
 		countsStale := false
@@ -201,11 +221,41 @@ func (c *Client) startTagFetch(ctx context.Context) *tagFetch {
 }
 
 func waitForTags(ctx context.Context, fetch *tagFetch) ([]Tag, error) {
+	if err := fetch.waiters.wait(ctx, fetch.done); err != nil {
+		return nil, err
+	}
+	return slices.Clone(fetch.tags), fetch.err
+}
+
+// waiters counts the callers waiting for a call they share, and cancels the call when
+// the last of them gives up before it ends: after Ctrl-C, nothing goes on calling WeChat.
+type waiters struct {
+	mu     sync.Mutex
+	n      int
+	cancel context.CancelFunc
+}
+
+// wait waits for done, or for ctx to end, which it returns.
+func (w *waiters) wait(ctx context.Context, done <-chan struct{}) error {
+	w.mu.Lock()
+	w.n++
+	w.mu.Unlock()
 	select {
-	case <-fetch.done:
-		return slices.Clone(fetch.tags), fetch.err
+	case <-done:
+		w.leave(false)
+		return nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		w.leave(true)
+		return ctx.Err()
+	}
+}
+
+func (w *waiters) leave(early bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	// Cancelling a call that has ended does nothing.
+	if w.n--; early && w.n == 0 {
+		w.cancel()
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat"
 	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
@@ -245,4 +246,35 @@ func TestKnownTags_membershipChangesKeepTheIDsAndNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	requireCallCount(t, f.mock, pathList, 2)
+}
+
+// After Ctrl-C, when every caller waiting for the shared tags/get has left, the call stops
+// instead of running on; a caller that comes later reads the tags anew.
+func TestTagCache_aReadEveryCallerLeftStops(t *testing.T) {
+	f := newFixture(t, mockwechat.Config{Tags: []string{"广东"}})
+	// A direct read, which the cache does not keep, leaves the token fetched.
+	_, err := f.client.ListTags(t.Context())
+	must(t, err)
+	must(t, f.mock.SetFaults(mockwechat.Faults{Latency: time.Second}))
+
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	if _, err := f.client.CachedTags(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("CachedTags = %v, want the caller's deadline", err)
+	}
+	deadline := time.Now().Add(500 * time.Millisecond)
+	for len(f.log.of("tags/get")) < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	calls := f.log.of("tags/get")
+	if len(calls) != 2 || !errors.Is(calls[1].Err, context.Canceled) || time.Since(began) > 900*time.Millisecond {
+		t.Fatalf("the abandoned tags/get ended as %+v after %s, want cancelled well before the mock's 1 s", calls, time.Since(began))
+	}
+
+	must(t, f.mock.SetFaults(mockwechat.Faults{}))
+	tags, err := f.client.CachedTags(t.Context())
+	if err != nil || len(tags) != 2 {
+		t.Errorf("CachedTags after the abandoned read = %v, %v; want the starred tag and 广东", tags, err)
+	}
 }
