@@ -88,6 +88,57 @@ type membershipReads struct {
 	declined  bool
 	announced bool
 	snap      *snapshot
+	// answers are the follower reads tags/getidlist answered, kept true by the writes
+	// since, so that the plan-time check and the change of one apply read a follower once.
+	answers map[string][]int64
+	// writes counts the membership writes ended: an answer read across one is not kept.
+	writes uint64
+}
+
+// answered returns the follower's tags as an earlier read of this process found them.
+func (r *membershipReads) answered(openid string) ([]int64, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	tags, ok := r.answers[openid]
+	return slices.Clone(tags), ok
+}
+
+// writesEnded is the count of writes ended so far, for remember.
+func (r *membershipReads) writesEnded() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.writes
+}
+
+// remember keeps a follower's tags that a read begun after since writes had ended found,
+// unless another write has ended since: the read may not have seen it.
+func (r *membershipReads) remember(openid string, tags []int64, since uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.writes != since {
+		return
+	}
+	if r.answers == nil {
+		r.answers = map[string][]int64{}
+	}
+	r.answers[openid] = slices.Clone(tags)
+}
+
+// editAnswers applies a write to the remembered answers. The caller holds r.mu.
+func (r *membershipReads) editAnswers(tagID int64, openids []string, add bool, applied bool) {
+	r.writes++
+	for _, openid := range openids {
+		tags, ok := r.answers[openid]
+		switch {
+		case !ok:
+		case !applied:
+			delete(r.answers, openid)
+		case add && !slices.Contains(tags, tagID):
+			r.answers[openid] = append(tags, tagID)
+		case !add:
+			r.answers[openid] = slices.DeleteFunc(tags, func(id int64) bool { return id == tagID })
+		}
+	}
 }
 
 func newMembershipReads(mode MembershipReads, log LogFunc) (*membershipReads, error) {
@@ -262,6 +313,9 @@ func (r *membershipReads) membersChanged(tagID int64, openids []string, add bool
 		return
 	}
 	openids = slices.Clone(openids)
+	r.mu.Lock()
+	r.editAnswers(tagID, openids, add, err == nil)
+	r.mu.Unlock()
 	r.edit(func(v *membershipView) bool {
 		bit, held := v.tagBit[tagID]
 		if err != nil || (add && !held) {
@@ -305,12 +359,21 @@ func (r *membershipReads) tagDeleted(id int64, err error) {
 	if err != nil && refused(err) && !IsTagNotFound(err) {
 		return
 	}
+	gone := err == nil || IsTagNotFound(err)
+	r.mu.Lock()
+	var holders []string
+	for openid, tags := range r.answers {
+		if slices.Contains(tags, id) {
+			holders = append(holders, openid)
+		}
+	}
+	r.editAnswers(id, holders, false, gone)
+	r.mu.Unlock()
 	r.edit(func(v *membershipView) bool {
 		bit, held := v.tagBit[id]
 		if !held {
 			return true
 		}
-		gone := err == nil || IsTagNotFound(err)
 		for openid, set := range v.followers {
 			if !set.has(bit) {
 				continue

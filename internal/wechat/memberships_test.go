@@ -389,3 +389,28 @@ func TestMembershipReads_theLogSaysTheStrategyAndWhy(t *testing.T) {
 		t.Errorf("the switch logged %v, want the reads made and the snapshot's cost", switchFields)
 	}
 }
+
+// The plan-time check and the change of one apply read a follower once: an answer is
+// kept, kept true by the writes since, and forgotten for a write of uncertain outcome.
+func TestMembershipReads_aFollowerIsReadOncePerProcess(t *testing.T) {
+	f, fans := newMembershipFixture(t, wechat.MembershipReadsPerFollower)
+	requireTruth(t, f, fans[0], fans[0])
+	requireCallCount(t, f.mock, pathIDList, 1)
+
+	must(t, f.client.TagFollowers(t.Context(), firstTagID+2, fans[:1]))
+	must(t, f.client.UntagFollowers(t.Context(), firstTagID, fans[:1]))
+	requireTruth(t, f, fans[0])
+	requireCallCount(t, f.mock, pathIDList, 1)
+
+	must(t, f.mock.SetFaults(mockwechat.Faults{LostResponseRate: 1, Paths: []string{pathTag}}))
+	if err := f.client.TagFollowers(t.Context(), firstTagID, fans[:1]); !wechat.IsAmbiguous(err) {
+		t.Fatalf("TagFollowers = %v, want an ambiguous failure", err)
+	}
+	must(t, f.mock.SetFaults(mockwechat.Faults{}))
+	requireTruth(t, f, fans[0])
+	requireCallCount(t, f.mock, pathIDList, 2)
+
+	must(t, f.client.DeleteTag(t.Context(), firstTagID+1))
+	requireTruth(t, f, fans[0])
+	requireCallCount(t, f.mock, pathIDList, 2)
+}

@@ -288,10 +288,14 @@ func (c *Client) batchMembers(ctx context.Context, endpoint string, tagID int64,
 
 // FollowerTags returns the ids of the tags the follower carries: from tags/getidlist,
 // or from the snapshot of every tag's followers when Config.MembershipReads makes one
-// cheaper (memberships.go).
+// cheaper (memberships.go). A follower read once is not read again by the same client
+// unless a write of uncertain outcome named it.
 func (c *Client) FollowerTags(ctx context.Context, openid string) ([]int64, error) {
 	if openid == "" {
 		return nil, ErrEmptyOpenID
+	}
+	if tags, ok := c.memberships.answered(openid); ok {
+		return tags, nil
 	}
 	snap, err := c.memberships.snapshotFor(ctx, c)
 	if err != nil {
@@ -303,7 +307,12 @@ func (c *Client) FollowerTags(ctx context.Context, openid string) ([]int64, erro
 			return tags, err
 		}
 	}
-	return c.followerTagIDs(ctx, openid)
+	since := c.memberships.writesEnded()
+	tags, err := c.followerTagIDs(ctx, openid)
+	if err == nil {
+		c.memberships.remember(openid, tags, since)
+	}
+	return tags, err
 }
 
 // followerTagIDs is tags/getidlist.
