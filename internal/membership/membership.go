@@ -104,19 +104,12 @@ func diff[M cmp.Ordered](goal Goal[M], held, desired, prior set[M]) Changes[M] {
 	return changes
 }
 
-// Plan returns the changes goal needs from held, and the *LimitError Reconcile would
-// return for them before its first call: what a plan can tell of a change without making
-// it.
-func Plan[M cmp.Ordered](cfg Config, goal Goal[M], held []M) (Changes[M], error) {
-	current := newSet(held)
-	changes := diff(goal, current, newSet(goal.Desired), newSet(goal.Prior))
-	return changes, checkLimit(cfg.Limit, len(current), changes)
-}
-
-// checkLimit refuses changes that would give a key holding held members more than limit.
-func checkLimit[M cmp.Ordered](limit, held int, changes Changes[M]) error {
-	if after := held - len(changes.Remove) + len(changes.Add); limit > 0 && after > limit {
-		return &LimitError{Held: held, After: after, Limit: limit}
+// CheckLimit returns the *LimitError of changes that would give a key holding held
+// members more than cfg allows: what Reconcile returns before its first call, and what a
+// plan can tell of a change without making it.
+func CheckLimit[M cmp.Ordered](cfg Config, held int, changes Changes[M]) error {
+	if after := held - len(changes.Remove) + len(changes.Add); cfg.Limit > 0 && after > cfg.Limit {
+		return &LimitError{Held: held, After: after, Limit: cfg.Limit}
 	}
 	return nil
 }
@@ -147,7 +140,7 @@ func Reconcile[M cmp.Ordered](ctx context.Context, cfg Config, store Store[M], g
 	}
 	changes := diff(goal, current, desired, prior)
 	for stalled := 0; changes.Len() > 0; {
-		if err := checkLimit(cfg.Limit, len(current), changes); err != nil {
+		if err := CheckLimit(cfg, len(current), changes); err != nil {
 			return finish(err)
 		}
 		out.Rounds++

@@ -25,52 +25,69 @@ func (p *memoryPrivate) SetKey(_ context.Context, key string, value []byte) diag
 
 func TestAccountGuard(t *testing.T) {
 	const accountA, accountB = "wx00000000000000aa", "wx00000000000000bb"
-	recorded := func(appID string) *memoryPrivate {
+	recorded := func(raw string) *memoryPrivate {
 		p := &memoryPrivate{keys: map[string][]byte{}}
-		if appID != "" {
-			p.keys[accountKey] = fmt.Appendf(nil, `{"app_id":%q}`, appID)
+		if raw != "" {
+			p.keys[accountKey] = []byte(raw)
 		}
 		return p
 	}
+	of := func(appID string) string { return fmt.Sprintf(`{"app_id":%q}`, appID) }
 	tests := []struct {
-		name         string
-		private      *memoryPrivate
-		appID        string
-		wantSame     bool
+		name    string
+		private *memoryPrivate
+		appID   string
+		// refusal is the summary of the refusal, "" when the provider may go on.
+		refusal      string
+		refusalNames []string
 		wantRecorded string
 	}{
-		{"same account", recorded(accountA), accountA, true, accountA},
-		{"another account", recorded(accountB), accountA, false, accountB},
-		{"a state from before the guard adopts the account", recorded(""), accountA, true, accountA},
-		{"an unnamed token checks and records nothing", recorded(accountB), "", true, accountB},
-		{"an unnamed token leaves an old state unrecorded", recorded(""), "", true, ""},
-		{"a record that does not parse is replaced", &memoryPrivate{keys: map[string][]byte{accountKey: []byte(`"wx"`)}}, accountA, true, accountA},
+		{name: "same account", private: recorded(of(accountA)), appID: accountA, wantRecorded: accountA},
+		{
+			name: "another account", private: recorded(of(accountB)), appID: accountA,
+			refusal:      "Credentials of another account",
+			refusalNames: []string{"created or imported under the Official Account with AppID " + accountB, "the credentials of AppID " + accountA, "the state is left as it was", "terraform state rm"},
+			wantRecorded: accountB,
+		},
+		{name: "a state from before the guard adopts the account", private: recorded(""), appID: accountA, wantRecorded: accountA},
+		{
+			name: "a token whose account the provider cannot name is refused a recorded resource", private: recorded(of(accountB)), appID: "",
+			refusal:      "Account of the access token unknown",
+			refusalNames: []string{"AppID " + accountB, "access_token and no app_id", `app_id = "` + accountB + `"`, "the state is left as it was"},
+			wantRecorded: accountB,
+		},
+		{name: "a token whose account the provider cannot name leaves an old state unrecorded", private: recorded(""), appID: "", wantRecorded: ""},
+		{
+			name: "a record that does not parse is refused, never replaced", private: recorded(`"wx"`), appID: accountA,
+			refusal: "Damaged record of the account", refusalNames: []string{"does not parse", "terraform state rm"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var diags diag.Diagnostics
-			same := sameAccount(t.Context(), tt.private, tt.appID, &diags)
-			if same != tt.wantSame {
-				t.Fatalf("sameAccount = %v, want %v", same, tt.wantSame)
-			}
-			if same {
-				expectNoDiagnostics(t, diags)
-				recordAccount(t.Context(), tt.private, tt.appID, &diags)
+			private := recordsOf(tt.private, tt.private)
+			refusal := private.refuseOtherAccount(t.Context(), tt.appID)
+			if tt.refusal == "" {
+				if refusal != nil {
+					t.Fatalf("refused: %s: %s", refusal.Summary(), refusal.Detail())
+				}
+				var diags diag.Diagnostics
+				private.recordAccount(t.Context(), tt.appID, &diags)
 				expectNoDiagnostics(t, diags)
 			} else {
-				expectDiagnostic(t, diags, "Credentials of another account",
-					"created or imported under the Official Account with AppID "+accountB, "the credentials of AppID "+accountA,
-					"the state is left as it was", "terraform state rm")
+				if refusal == nil {
+					t.Fatal("not refused")
+				}
+				expectDiagnostic(t, diag.Diagnostics{refusal}, tt.refusal, tt.refusalNames...)
 			}
-			if got := recordedAppID(t.Context(), tt.private); got != tt.wantRecorded {
-				t.Errorf("recorded AppID %q, want %q", got, tt.wantRecorded)
+			if got, err := private.recordedAppID(t.Context()); tt.wantRecorded != "" && (err != nil || got != tt.wantRecorded) {
+				t.Errorf("recorded AppID %q (%v), want %q", got, err, tt.wantRecorded)
 			}
 		})
 	}
 	t.Run("no private state records nothing and fails nothing", func(t *testing.T) {
 		var diags diag.Diagnostics
 		var none *memoryPrivate
-		recordAccount(t.Context(), none, accountA, &diags)
+		recordsOf(none, none).recordAccount(t.Context(), accountA, &diags)
 		expectNoDiagnostics(t, diags)
 	})
 }
@@ -110,6 +127,9 @@ func TestAccAccountGuard_anotherAccountsCredentialsKeepEveryResource(t *testing.
 	resources := guardedResources(m)
 	refused := expectError(fmt.Sprintf(`Credentials of another account.*AppID %s, but the provider has the credentials of AppID %s`, testAppID, other.appID))
 	otherNamedToken := fmt.Sprintf("provider \"wechat\" {\n  access_token = %q\n  app_id = %q\n  base_url = %q\n}\n", other.IssueAccessToken(), other.appID, other.URL)
+	// A token copied from another pipeline, with nothing that names its account.
+	otherBareToken := fmt.Sprintf("provider \"wechat\" {\n  access_token = %q\n  base_url = %q\n}\n", other.IssueAccessToken(), other.URL)
+	refusedUnnamed := expectError(fmt.Sprintf(`Account of the access token unknown.*AppID %s`, testAppID))
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -121,6 +141,8 @@ func TestAccAccountGuard_anotherAccountsCredentialsKeepEveryResource(t *testing.
 			{Config: other.providerConfig() + resources, PlanOnly: true, ExpectError: refused},
 			{Config: other.providerConfig() + resources, ExpectError: refused},
 			{Config: otherNamedToken + resources, PlanOnly: true, ExpectError: refused},
+			{Config: otherBareToken + resources, PlanOnly: true, ExpectError: refusedUnnamed},
+			{Config: otherBareToken + resources, ExpectError: refusedUnnamed},
 			// Every resource is still in the state, and the account unchanged.
 			{Config: m.providerConfig() + resources, PlanOnly: true},
 			{Config: m.providerConfig() + resources, ConfigPlanChecks: plansNothing()},

@@ -88,7 +88,7 @@ func (d *APIQuotaDataSource) Read(ctx context.Context, req datasource.ReadReques
 	if err != nil {
 		report(&resp.Diagnostics, subject{
 			failure: "Unable to read the API quota", about: fmt.Sprintf("Reading the daily quota of %s failed", cgiPath),
-			cgiPath: cgiPath, cgiPathAttr: path.Root("cgi_path"),
+			cgiPath: cgiPath, where: attributes{cgiPath: path.Root("cgi_path")},
 		}, err)
 		return
 	}

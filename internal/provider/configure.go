@@ -29,10 +29,9 @@ type tagsAPI interface {
 	DeleteTag(ctx context.Context, id int64) error
 	// CachedTags is the account's tags as one tags/get of this process read them.
 	CachedTags(ctx context.Context) ([]wechat.Tag, error)
-	// PlanTag counts a tag the plan creates against the account's limit.
-	PlanTag(ctx context.Context, name string) (wechat.AccountRoom, error)
-	// LookupTag finds one tag in that snapshot.
-	LookupTag(ctx context.Context, id int64) (wechat.Tag, bool, error)
+	// LookupTag finds one tag in that snapshot; a tag it does not list is proved gone
+	// (wechat.IsTagNotFound).
+	LookupTag(ctx context.Context, id int64) (wechat.Tag, error)
 }
 
 // membershipsAPI is what wechat_user_tags and wechat_tag_members ask of WeChat: the
@@ -69,18 +68,35 @@ type wechatAPI interface {
 
 var _ wechatAPI = (*wechat.Client)(nil)
 
-// clientFrom takes the client the provider's Configure made. It is nil while Terraform
-// validates a configuration before the provider is configured; being an interface, it
-// stays nil when assigned to the narrower interfaces above.
-func clientFrom(providerData any, diags *diag.Diagnostics) wechatAPI {
-	if providerData == nil {
+// providerData is what the provider's Configure hands every resource, data source, list
+// resource and ephemeral resource: the client, and what the wechat_tag resources of one
+// command plan together.
+type providerData struct {
+	client wechatAPI
+	tags   *tagTally
+}
+
+// providerDataFrom takes what the provider's Configure made. It is nil while Terraform
+// validates a configuration before the provider is configured.
+func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
+	if data == nil {
 		return nil
 	}
-	client, ok := providerData.(*wechat.Client)
+	pd, ok := data.(*providerData)
 	if !ok {
 		diags.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *wechat.Client, got %T. This is a bug in the provider; please report it.", providerData))
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", data))
 		return nil
 	}
-	return client
+	return pd
+}
+
+// clientFrom takes the client the provider's Configure made: nil while Terraform
+// validates a configuration before the provider is configured. Being an interface, it
+// stays nil when assigned to the narrower interfaces above.
+func clientFrom(data any, diags *diag.Diagnostics) wechatAPI {
+	if pd := providerDataFrom(data, diags); pd != nil {
+		return pd.client
+	}
+	return nil
 }

@@ -180,27 +180,15 @@ func (f *fakeWechat) CachedTags(context.Context) ([]wechat.Tag, error) {
 // KnownTags is CachedTags: the fake keeps no follower counts.
 func (f *fakeWechat) KnownTags(ctx context.Context) ([]wechat.Tag, error) { return f.CachedTags(ctx) }
 
-func (f *fakeWechat) PlanTag(ctx context.Context, name string) (wechat.AccountRoom, error) {
+func (f *fakeWechat) LookupTag(ctx context.Context, id int64) (wechat.Tag, error) {
 	tags, err := f.CachedTags(ctx)
 	if err != nil {
-		return wechat.AccountRoom{}, err
+		return wechat.Tag{}, err
 	}
-	room := wechat.AccountRoom{Planned: 1}
-	for _, t := range tags {
-		if t.Name == name {
-			room.Planned = 0
-		}
-		if !wechat.IsSystemTag(t.ID) {
-			room.Existing++
-		}
+	if tag, found := tagWhere(tags, func(t wechat.Tag) bool { return t.ID == id }); found {
+		return tag, nil
 	}
-	return room, nil
-}
-
-func (f *fakeWechat) LookupTag(ctx context.Context, id int64) (wechat.Tag, bool, error) {
-	tags, err := f.CachedTags(ctx)
-	tag, found := tagWhere(tags, func(t wechat.Tag) bool { return t.ID == id })
-	return tag, found, err
+	return wechat.Tag{}, fmt.Errorf("tag %d: %w", id, wechat.ErrTagNotFound)
 }
 
 func (f *fakeWechat) FollowerTags(_ context.Context, openid string) ([]int64, error) {

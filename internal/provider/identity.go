@@ -1,10 +1,6 @@
 package provider
 
 import (
-	"context"
-
-	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -26,11 +22,4 @@ type tagMembersIdentityModel struct {
 // followerIdentityModel identifies a wechat_user_tags by the follower's openid.
 type followerIdentityModel struct {
 	OpenID types.String `tfsdk:"openid"`
-}
-
-func setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, value any, diags *diag.Diagnostics) {
-	if identity == nil {
-		return
-	}
-	diags.Append(identity.Set(ctx, value)...)
 }

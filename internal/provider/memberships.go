@@ -30,6 +30,9 @@ var followerTagsConfig = membership.Config{
 	IsAmbiguous: wechat.IsAmbiguous,
 }
 
+func (followerTags) config() membership.Config { return followerTagsConfig }
+func (followerTags) unit() string              { return "tags" }
+
 func (s followerTags) Members(ctx context.Context) ([]int64, error) {
 	return s.api.FollowerTags(ctx, s.openid)
 }
@@ -54,6 +57,9 @@ var tagFollowersConfig = membership.Config{
 	IsAmbiguous: wechat.IsAmbiguous,
 }
 
+func (tagFollowers) config() membership.Config { return tagFollowersConfig }
+func (tagFollowers) unit() string              { return "openids" }
+
 func (s tagFollowers) Members(ctx context.Context) ([]string, error) {
 	return s.api.TagMembers(ctx, s.tagID)
 }
@@ -66,16 +72,27 @@ func (s tagFollowers) Remove(ctx context.Context, batch []string) error {
 	return s.api.UntagFollowers(ctx, s.tagID, batch)
 }
 
-// converge reads the membership of store and moves it toward goal. When that first read
-// fails, nothing is changed and readErr says why: the caller keeps the state it had.
-// Otherwise err is what membership.Reconcile returned.
-func converge[M cmp.Ordered](ctx context.Context, cfg membership.Config, store membership.Store[M], goal membership.Goal[M]) (out membership.Outcome[M], readErr, err error) {
-	held, readErr := store.Members(ctx)
-	if readErr != nil {
-		return out, readErr, nil
+// membershipStore is one of the two sides above.
+type membershipStore[M cmp.Ordered] interface {
+	membership.Store[M]
+	config() membership.Config
+	// unit names the members in messages.
+	unit() string
+}
+
+// converge reads the membership of store and moves it toward goal. It returns the members
+// that hold the key afterwards, as far as known: known is false when the first read
+// failed, and nothing was changed. A failed change says how much of it was applied.
+func converge[M cmp.Ordered](ctx context.Context, store membershipStore[M], goal membership.Goal[M]) (held []M, known bool, err error) {
+	held, err = store.Members(ctx)
+	if err != nil {
+		return nil, false, err
 	}
-	out, err = membership.Reconcile(ctx, cfg, store, goal, held)
-	return out, nil, err
+	out, err := membership.Reconcile(ctx, store.config(), store, goal, held)
+	if err != nil && out.Applied > 0 {
+		err = fmt.Errorf("%w (after %d %s were changed)", err, out.Applied, store.unit())
+	}
+	return out.Held, true, err
 }
 
 // checkTagsExist reports, at plan time, the tag ids among ids that the account does not
@@ -94,18 +111,9 @@ func checkTagsExist(ctx context.Context, api membershipsAPI, attribute path.Path
 	}
 	for _, id := range ids {
 		if _, found := tagWhere(tags, func(t wechat.Tag) bool { return t.ID == id }); !found {
-			diags.Append(diagnose(tagNotFound, subject{tagID: id, tagAttr: attribute}, nil))
+			diags.Append(tagNotFound.diagnostic(subject{tagID: id, where: attributes{tag: attribute}}, nil, nil))
 		}
 	}
-}
-
-// withProgress adds to a failed change how much of it was applied, which the state
-// records.
-func withProgress[M cmp.Ordered](err error, out membership.Outcome[M], unit string) error {
-	if out.Applied == 0 {
-		return err
-	}
-	return fmt.Errorf("%w (after %d %s were changed)", err, out.Applied, unit)
 }
 
 // refusedBatch explains a batch of followers WeChat refused for some of them, without
@@ -113,7 +121,7 @@ func withProgress[M cmp.Ordered](err error, out membership.Outcome[M], unit stri
 // this failure only), and reports them by condition.
 func refusedBatch(ctx context.Context, api membershipsAPI, s subject, batchErr *membership.BatchError[string], err error) diag.Diagnostics {
 	var diags diag.Diagnostics
-	culprits := map[condition][]string{}
+	culprits := map[*condition[error]][]string{}
 	for _, openid := range batchErr.Batch {
 		tags, lookupErr := api.FollowerTags(ctx, openid)
 		switch {
@@ -125,15 +133,15 @@ func refusedBatch(ctx context.Context, api membershipsAPI, s subject, batchErr *
 			culprits[followerTagLimitOfMember] = append(culprits[followerTagLimitOfMember], openid)
 		}
 	}
-	for _, c := range []condition{notAFollower, openIDOfAnotherApp, followerTagLimitOfMember} {
+	for _, c := range []*condition[error]{notAFollower, openIDOfAnotherApp, followerTagLimitOfMember} {
 		if openids := culprits[c]; len(openids) > 0 {
 			s.openids = openids
-			diags.Append(diagnose(c, s, err))
+			diags.Append(c.diagnostic(s, err, err))
 		}
 	}
 	if !diags.HasError() {
 		s.openids = batchErr.Batch
-		diags.Append(diagnose(followersRefusedUnexplained, s, err))
+		diags.Append(followersRefusedUnexplained.diagnostic(s, err, err))
 	}
 	return diags
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
 // A wechat_tag_members of 100,000 followers cannot hold them in an attribute: Terraform's
@@ -124,34 +125,63 @@ func membersDigest(openids []string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// managedOf is the openids private records; ok is false when it records none, as for a
-// state written in list mode or before openids_file existed.
-func managedOf[P privateState](ctx context.Context, private P) (openids []string, ok bool) {
-	var none P
-	if private == none {
-		return nil, false
+// managedFollowers is the followers the state of a wechat_tag_members manages: its
+// openids, or in file mode those the private record holds, which must be the followers of
+// the state's openids_count and openids_sha256. A record that is missing, does not parse
+// or does not match is rebuilt only from proof: the file the state names, when it lists
+// exactly those followers. Otherwise it is a *lostRecordError: acting on an empty list
+// would leave followers tagged that a destroy should untag, or untag the wrong ones.
+func managedFollowers(ctx context.Context, state tagMembersModel, private records) ([]string, error) {
+	if !state.fileMode() {
+		return openIDsOf(state.OpenIDs), nil
 	}
-	raw, _ := private.GetKey(ctx, managedKey)
+	lost := &lostRecordError{file: state.OpenIDsFile.ValueString(), count: state.OpenIDsCount, digest: state.OpenIDsSHA256}
 	var packed []byte // a JSON string holds them base64-encoded
-	if len(raw) == 0 || json.Unmarshal(raw, &packed) != nil {
-		return nil, false
+	found, err := private.get(ctx, managedKey, &packed)
+	var openids []string
+	if found && err == nil {
+		openids, err = unpackOpenIDs(packed)
 	}
-	openids, err := unpackOpenIDs(packed)
-	return openids, err == nil
+	switch {
+	case !found:
+		lost.problem = "is missing"
+	case err != nil:
+		lost.problem = "does not parse (" + err.Error() + ")"
+	case !lost.matches(openids):
+		lost.problem = fmt.Sprintf("lists %d followers of SHA-256 %s", len(openids), membersDigest(openids))
+	default:
+		return openids, nil
+	}
+	var ignored diag.Diagnostics
+	if listed := readOpenIDsFile(lost.file, &ignored); !ignored.HasError() && lost.digest.ValueString() != "" && lost.matches(listed) {
+		return listed, nil
+	}
+	return nil, lost
 }
 
-// recordManaged records openids in private.
-func recordManaged[P privateState](ctx context.Context, private P, openids []string, diags *diag.Diagnostics) {
-	var none P
-	if private == none {
-		return
-	}
-	raw, err := json.Marshal(packOpenIDs(openids))
-	if err != nil {
-		diags.AddError("Unable to record the followers", err.Error())
-		return
-	}
-	diags.Append(private.SetKey(ctx, managedKey, raw)...)
+// lostRecordError is a private record of the followers a resource in file mode manages
+// that is missing or does not match its state.
+type lostRecordError struct {
+	file    string
+	count   types.Int64
+	digest  types.String
+	problem string
+}
+
+// matches reports whether openids are the followers of the state's count and digest; a
+// state that records neither (unknown) matches nothing.
+func (e *lostRecordError) matches(openids []string) bool {
+	return e.count.ValueInt64() == int64(len(openids)) && e.digest.ValueString() == membersDigest(openids)
+}
+
+func (e *lostRecordError) Error() string {
+	return fmt.Sprintf("the state manages %d followers of SHA-256 %s, but the private record of them %s, and %s does not list them",
+		e.count.ValueInt64(), e.digest.ValueString(), e.problem, e.file)
+}
+
+// recordFollowers records the followers a resource in file mode manages.
+func (r records) recordFollowers(ctx context.Context, openids []string, diags *diag.Diagnostics) {
+	r.set(ctx, managedKey, packOpenIDs(openids), diags)
 }
 
 // packOpenIDs is openids sorted, one a line, gzipped: 100,000 openids take 1.7 MB instead
@@ -178,13 +208,4 @@ func unpackOpenIDs(packed []byte) ([]string, error) {
 	}
 	openids := strings.Split(string(text), "\n")
 	return openids[:len(openids)-1], nil // after the last newline
-}
-
-// forgetManaged removes the record of recordManaged, when the list attribute holds the
-// followers again.
-func forgetManaged[P privateState](ctx context.Context, private P, diags *diag.Diagnostics) {
-	var none P
-	if private != none {
-		diags.Append(private.SetKey(ctx, managedKey, nil)...)
-	}
 }

@@ -1,6 +1,9 @@
 package provider
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -91,23 +94,23 @@ func TestRecordMembersMovesTheListBetweenStateAndPrivate(t *testing.T) {
 	var diags diag.Diagnostics
 
 	inFile := fileMembers(100, false, "members.txt")
-	recordMembers(t.Context(), &inFile, o, private, &diags)
+	recordMembers(t.Context(), &inFile, o, recordsOf(private, private), &diags)
 	expectNoDiagnostics(t, diags)
 	if !inFile.OpenIDs.IsNull() || inFile.OpenIDsCount.ValueInt64() != 3 || inFile.OpenIDsSHA256.ValueString() != membersDigest(o) {
 		t.Errorf("file mode records %v", inFile)
 	}
-	if got := priorOpenIDs(t.Context(), inFile, private); !slices.Equal(got, slices.Sorted(slices.Values(o))) {
-		t.Errorf("prior in file mode = %v, want the openids, sorted", got)
+	if got, err := managedFollowers(t.Context(), inFile, recordsOf(private, private)); err != nil || !slices.Equal(got, slices.Sorted(slices.Values(o))) {
+		t.Errorf("managed in file mode = %v (%v), want the openids, sorted", got, err)
 	}
 
 	inList := tagMembers(100, false)
-	recordMembers(t.Context(), &inList, o[:1], private, &diags)
+	recordMembers(t.Context(), &inList, o[:1], recordsOf(private, private), &diags)
 	expectNoDiagnostics(t, diags)
 	if got := openIDsOf(inList.OpenIDs); !slices.Equal(got, o[:1]) || !inList.OpenIDsSHA256.IsNull() || !inList.OpenIDsCount.IsNull() {
 		t.Errorf("list mode records %v", inList)
 	}
-	if _, ok := managedOf(t.Context(), private); ok {
-		t.Error("private still records the followers the list now holds")
+	if raw := private.keys[managedKey]; raw != nil {
+		t.Errorf("private still records the followers the list now holds: %s", raw)
 	}
 }
 
@@ -193,4 +196,132 @@ func TestPackedOpenIDsRoundTrip(t *testing.T) {
 			t.Errorf("%d openids came back as %d (nil: %v)", len(openids), len(got), got == nil)
 		}
 	}
+}
+
+// inFileState is the state of a wechat_tag_members in file mode that manages openids.
+func inFileState(tagID int64, exclusive bool, file string, openids []string) tagMembersModel {
+	m := fileMembers(tagID, exclusive, file)
+	m.ID = types.StringValue(fmt.Sprint(tagID))
+	m.OpenIDsSHA256, m.OpenIDsCount = types.StringValue(membersDigest(openids)), types.Int64Value(int64(len(openids)))
+	return m
+}
+
+func TestManagedFollowersAreRebuiltOnlyFromProof(t *testing.T) {
+	o := mockwechat.GenerateOpenIDs(12, 9)
+	managed := slices.Sorted(slices.Values(o))
+	packed := func(openids []string) []byte {
+		raw, err := json.Marshal(packOpenIDs(openids))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	tests := []struct {
+		name   string
+		record []byte // nil for none
+		file   []string
+		// want is nil when the record must be refused, with wantProblem.
+		want        []string
+		wantProblem string
+	}{
+		{name: "the record that matches the state", record: packed(o), file: o[:1], want: managed},
+		{name: "missing, the file lists the state's followers", file: o, want: managed},
+		{name: "missing, the file lists others", file: o[:11], wantProblem: "is missing"},
+		{name: "damaged, the file lists others", record: []byte(`"not gzip"`), file: o[:1], wantProblem: "does not parse"},
+		{name: "another list, the file lists others", record: packed(o[:2]), file: o[:1], wantProblem: "lists 2 followers"},
+		{name: "another list, the file lists the state's followers", record: packed(o[:2]), file: o, want: managed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			private := &memoryPrivate{keys: map[string][]byte{}}
+			if tt.record != nil {
+				private.keys[managedKey] = tt.record
+			}
+			state := inFileState(100, false, writeFile(t, strings.Join(tt.file, "\n")), o)
+			got, err := managedFollowers(t.Context(), state, recordsOf(private, private))
+			if tt.want != nil {
+				if err != nil || !slices.Equal(got, tt.want) {
+					t.Errorf("managedFollowers = %d followers, %v; want the state's %d", len(got), err, len(tt.want))
+				}
+				return
+			}
+			var lost *lostRecordError
+			if !errors.As(err, &lost) || !strings.Contains(err.Error(), tt.wantProblem) || got != nil {
+				t.Errorf("managedFollowers = %d followers, %v; want a lost record that %s", len(got), err, tt.wantProblem)
+			}
+			if !strings.Contains(err.Error(), "manages 12 followers of SHA-256 "+membersDigest(o)) {
+				t.Errorf("the error does not name what the state manages: %v", err)
+			}
+		})
+	}
+}
+
+// A state whose private record of followers is lost (terraform state pull, edit, push)
+// must not read as "no followers": the destroy would report success and leave every
+// follower tagged.
+func TestTagMembersLostRecordIsAnErrorNeverNoFollowers(t *testing.T) {
+	o := mockwechat.GenerateOpenIDs(12, 9)
+	setup := func(t *testing.T) *fakeWechat {
+		api := newFakeWechat(o...)
+		api.tags[100] = "VIP"
+		for _, openid := range o {
+			api.give(openid, 100)
+		}
+		return api
+	}
+	// The requests these helpers build carry no private state: the record is missing.
+	t.Run("destroy keeps the state and untags nobody", func(t *testing.T) {
+		api := setup(t)
+		state := inFileState(100, false, writeFile(t, o[0]), o)
+		resp := destroy(t, &TagMembersResource{client: api}, state)
+		expectDiagnostic(t, resp.Diagnostics, "Record of the managed followers lost", "nothing was changed", "terraform state rm", "is missing")
+		expectAttribute(t, resp.Diagnostics, "openids_file")
+		if n := api.callsOf(batchUntagging); n != 0 {
+			t.Errorf("%d batchuntagging calls", n)
+		}
+		if n := api.callsOf("user/tag/get"); n != 0 {
+			t.Errorf("%d user/tag/get calls before the refusal", n)
+		}
+		var kept tagMembersModel
+		if diags := resp.State.Get(t.Context(), &kept); diags.HasError() || !kept.OpenIDsSHA256.Equal(state.OpenIDsSHA256) || kept.OpenIDsCount.ValueInt64() != 12 {
+			t.Errorf("state after the refused destroy = %+v (%v), want it as it was", kept, diags)
+		}
+		if got := api.membersOf(100); len(got) != 12 {
+			t.Errorf("tag 100 has %d followers after the refused destroy, want 12", len(got))
+		}
+	})
+	t.Run("destroy rebuilds the record from a file that lists the state's followers", func(t *testing.T) {
+		api := setup(t)
+		resp := destroy(t, &TagMembersResource{client: api}, inFileState(100, false, writeFile(t, strings.Join(o, "\n")), o))
+		expectNoDiagnostics(t, resp.Diagnostics)
+		if got := api.membersOf(100); len(got) != 0 {
+			t.Errorf("tag 100 keeps %d followers after the destroy, want none", len(got))
+		}
+	})
+	t.Run("refresh without exclusive is refused before any call", func(t *testing.T) {
+		api := setup(t)
+		resp := read(t, &TagMembersResource{client: api}, inFileState(100, false, writeFile(t, o[0]), o))
+		expectDiagnostic(t, resp.Diagnostics, "Record of the managed followers lost")
+		if n := api.callsOf("user/tag/get"); n != 0 {
+			t.Errorf("%d user/tag/get calls", n)
+		}
+		if resp.State.Raw.IsNull() {
+			t.Error("the resource was removed from the state")
+		}
+	})
+	t.Run("refresh with exclusive rebuilds it from the tag's followers", func(t *testing.T) {
+		api := setup(t)
+		resp := read(t, &TagMembersResource{client: api}, inFileState(100, true, writeFile(t, o[0]), o[:3]))
+		expectNoDiagnostics(t, resp.Diagnostics)
+		var model tagMembersModel
+		if diags := resp.State.Get(t.Context(), &model); diags.HasError() || model.OpenIDsCount.ValueInt64() != 12 || model.OpenIDsSHA256.ValueString() != membersDigest(o) {
+			t.Errorf("state after the refresh = %+v (%v), want the tag's 12 followers", model, diags)
+		}
+	})
+	t.Run("a plan of a change is refused", func(t *testing.T) {
+		api := setup(t)
+		file := writeFile(t, o[0])
+		resp := modifyPlan(t, &TagMembersResource{client: api}, inFileState(100, false, file, o), fileMembers(100, false, file))
+		expectDiagnostic(t, resp.Diagnostics, "Record of the managed followers lost")
+	})
 }

@@ -148,23 +148,27 @@ func TestTagMembersPlanNamesFollowersExclusiveRemoves(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestCheckAccountRoom(t *testing.T) {
+	withTags := func(n int) *fakeWechat {
+		api := newFakeWechat()
+		for i := range n {
+			api.tags[int64(100+i)] = fmt.Sprintf("segment-%03d", i)
+		}
+		return api
+	}
 	tests := []struct {
 		existing    int
 		summary     string
 		wantWarning bool
+		want        string
 	}{
-		{96, "", false},
-		{98, "Tag limit may be reached", true},
-		{100, "Tag limit reached", false},
+		{96, "", false, ""},
+		{98, "Tag limit may be reached", true, `The account has 98 user tags, and with the tags this plan creates, among them "new", it would have more than 97`},
+		{100, "Tag limit reached", false, `The account has 100 user tags, room for 0 more under the 100 WeChat allows, and this plan creates more than that, among them "new"`},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.existing), func(t *testing.T) {
-			api := newFakeWechat()
-			for i := range tt.existing {
-				api.tags[int64(100+i)] = fmt.Sprintf("segment-%03d", i)
-			}
 			var diags diag.Diagnostics
-			checkAccountRoom(t.Context(), api, "new", &diags)
+			checkAccountRoom(t.Context(), withTags(tt.existing), &tagTally{}, "new", &diags)
 			if tt.summary == "" {
 				if len(diags) != 0 {
 					t.Fatalf("diagnostics = %v, want none", diags)
@@ -174,9 +178,39 @@ func TestCheckAccountRoom(t *testing.T) {
 			if len(diags) != 1 || diags[0].Summary() != tt.summary || (diags.WarningsCount() == 1) != tt.wantWarning {
 				t.Fatalf("diagnostics = %v, want one %q (warning %v)", diags, tt.summary, tt.wantWarning)
 			}
-			if want := fmt.Sprintf("The account has %d user tags and this plan creates 1 more, among them \"new\"", tt.existing); !strings.Contains(diags[0].Detail(), want) {
-				t.Errorf("detail %q does not say %q", diags[0].Detail(), want)
+			if !strings.Contains(diags[0].Detail(), tt.want) {
+				t.Errorf("detail %q does not say %q", diags[0].Detail(), tt.want)
 			}
 		})
 	}
+	t.Run("every creation past the limit says the same, whatever the order", func(t *testing.T) {
+		api, tally := withTags(17), &tagTally{}
+		details := map[string]bool{}
+		for i := range 86 {
+			var diags diag.Diagnostics
+			name := fmt.Sprintf("new-%02d", i)
+			checkAccountRoom(t.Context(), api, tally, name, &diags)
+			if diags.HasError() {
+				details[strings.ReplaceAll(diags.Errors()[0].Detail(), name, "<name>")] = true
+			}
+		}
+		if len(details) != 1 {
+			t.Errorf("the errors say %d different things, want 1: %v", len(details), details)
+		}
+	})
+	t.Run("a plan that destroys as many tags as it creates passes, with a warning", func(t *testing.T) {
+		api, tally := withTags(100), &tagTally{}
+		tally.planDestroy(100)
+		tally.planDestroy(999) // not a tag of the account: frees nothing
+		var diags diag.Diagnostics
+		checkAccountRoom(t.Context(), api, tally, "renamed", &diags)
+		if diags.HasError() || len(diags) != 1 || diags[0].Summary() != "Tag limit reached until this plan's destructions" {
+			t.Fatalf("diagnostics = %v, want the one warning that the creation waits for the destruction", diags)
+		}
+		diags = nil
+		checkAccountRoom(t.Context(), api, tally, "one-more", &diags)
+		if !diags.HasError() {
+			t.Errorf("a second creation for one destruction passed: %v", diags)
+		}
+	})
 }

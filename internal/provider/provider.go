@@ -4,24 +4,17 @@
 package provider
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/list"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -107,8 +100,8 @@ func (p *WechatProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				MarkdownDescription: "An access token obtained elsewhere, such as a third-party platform's `authorizer_access_token`. " +
 					"It is used as it is and never refreshed; when it expires, give the provider a new one. " +
 					"Conflicts with `app_secret`; set here, it wins over `" + EnvAppID + "` and `" + EnvAppSecret + "` in the environment. " +
-					"Set `app_id` beside it to name the token's account; without it the provider cannot tell which account the token is for, " +
-					"and the account guard checks nothing. " +
+					"Set `app_id` beside it to name the token's account; without it the provider cannot tell which account the token is for: " +
+					"resources recorded under an account are then refused, before any call, and the resources it creates record none. " +
 					"Defaults to the `" + EnvAccessToken + "` environment variable.",
 				Optional:  true,
 				Sensitive: true,
@@ -164,205 +157,45 @@ func membershipReadsChoices() []string {
 
 func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var config providerModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
+	if !get(ctx, req.Config, &config, &resp.Diagnostics) {
 		return
 	}
-
-	settings := []struct {
-		attribute string
-		value     attr.Value
-		env       string
-	}{
-		{"app_id", config.AppID, EnvAppID},
-		{"app_secret", config.AppSecret, EnvAppSecret},
-		{"access_token", config.AccessToken, EnvAccessToken},
-		{"base_url", config.BaseURL, EnvBaseURL},
-		{"token_endpoint", config.TokenEndpoint, EnvTokenEndpoint},
-		{"max_retries", config.MaxRetries, EnvMaxRetries},
-		{"request_timeout", config.RequestTimeout, EnvRequestTimeout},
-		{"membership_reads", config.MembershipReads, EnvMembershipReads},
-	}
-	// Each setting comes from its attribute, or else from its environment variable;
-	// fromEnv names the variable of each setting taken from the environment.
-	resolved, fromEnv := map[string]string{}, map[string]string{}
-	for _, s := range settings {
-		attribute := s.attribute
-		switch v := s.value.(type) {
-		case types.String:
-			resolved[attribute] = v.ValueString()
-		case types.Int64:
-			if !v.IsNull() && !v.IsUnknown() {
-				resolved[attribute] = strconv.FormatInt(v.ValueInt64(), 10)
-			}
-		}
-		if s.value.IsUnknown() {
-			resp.Diagnostics.AddAttributeError(path.Root(attribute), "Provider attribute unknown at plan time",
-				fmt.Sprintf("The provider's %s depends on a value that is known only after apply, but the provider needs it to plan. "+
-					"Set it to a value known at plan time, or set the %s environment variable instead.", attribute, s.env))
-			continue
-		}
-		if s.value.IsNull() {
-			if resolved[attribute] = os.Getenv(s.env); resolved[attribute] != "" {
-				fromEnv[attribute] = s.env
-			}
-		}
-	}
-	if resp.Diagnostics.HasError() {
-		return
-	}
-
-	retry, timeout, diags := tuning(resolved)
+	s, diags := readSettings(config)
 	resp.Diagnostics.Append(diags...)
-	baseURL := resolved["base_url"]
-	if baseURL == "" {
-		baseURL = wechat.DefaultBaseURL
-	}
-	if err := wechat.ValidateBaseURL(baseURL); err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid base_url",
-			fmt.Sprintf("%s. Set base_url (or %s) to an https URL such as %s.", err, EnvBaseURL, wechat.DefaultBaseURL))
+	if diags.HasError() {
 		return
 	}
-
-	shadowEnvironmentCredentials(resolved, fromEnv)
-	resp.Diagnostics.Append(checkCredentials(resolved, fromEnv)...)
+	s.preferBlockCredentials()
+	retry, timeout, diags := s.checkTuning()
+	resp.Diagnostics.Append(diags...)
+	baseURL := s.checkBaseURL(&resp.Diagnostics)
+	resp.Diagnostics.Append(s.checkCredentials()...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-
 	cfg := wechat.Config{
 		BaseURL:         baseURL,
 		HTTPClient:      &http.Client{Timeout: timeout, Transport: userAgentTransport{"terraform-provider-wechat/" + p.version}},
-		Observer:        callLogger(resolved["app_secret"], resolved["access_token"]),
+		Observer:        callLogger(s.appSecret.value, s.accessToken.value),
 		Retry:           retry,
-		AppID:           resolved["app_id"],
-		MembershipReads: wechat.MembershipReads(resolved["membership_reads"]),
+		AppID:           s.appID.value,
+		MembershipReads: wechat.MembershipReads(s.membershipReads.value),
 		Log:             decisionLogger,
 	}
-	var tokens wechat.TokenSource = wechat.StaticToken(resolved["access_token"])
-	if resolved["access_token"] == "" {
-		endpoint := wechat.TokenEndpoint(cmp.Or(resolved["token_endpoint"], string(wechat.StableTokenEndpoint)))
-		shared, err := wechat.SharedTokenSource(cfg, endpoint, resolved["app_id"], resolved["app_secret"])
-		if err != nil {
-			resp.Diagnostics.AddError("Unable to create the WeChat client", err.Error())
-			return
-		}
-		// Fetched here, once, so that credentials the service refuses make one error on the
-		// provider configuration before any resource is read, not one error per resource.
-		// A process that makes no other call, such as the apply of a plan that only
-		// imports, pays one stable_token call for it, which returns the token already valid
-		// and invalidates nothing. Not so /cgi-bin/token, whose every call replaces the
-		// token the account's servers hold: that one is fetched only when a call needs it.
-		if endpoint == wechat.StableTokenEndpoint {
-			if _, err := shared.Token(ctx); err != nil {
-				report(&resp.Diagnostics, subject{failure: "Unable to obtain a WeChat access token", about: "WeChat " + string(endpoint)}, err)
-				return
-			}
-		}
-		tokens = shared
+	tokens := s.tokenSource(ctx, cfg, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
 	}
 	client, err := wechat.NewClient(cfg, tokens)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to create the WeChat client", err.Error())
 		return
 	}
-	resp.ResourceData = client
-	resp.DataSourceData = client
-	resp.ListResourceData = client
-	resp.EphemeralResourceData = client
-}
-
-// tuning reads the retry budget and the request timeout, whose environment variables
-// escape the schema's validators.
-func tuning(resolved map[string]string) (wechat.RetryPolicy, time.Duration, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	retry := wechat.DefaultRetryPolicy()
-	if raw := resolved["max_retries"]; raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 0 || n > maxMaxRetries {
-			diags.AddAttributeError(path.Root("max_retries"), "Invalid max_retries",
-				fmt.Sprintf("max_retries (or %s) is %q; it must be a whole number from 0 to %d.", EnvMaxRetries, raw, maxMaxRetries))
-		}
-		retry.MaxRetries = n
-	}
-	timeout := defaultRequestTimeout
-	if raw := resolved["request_timeout"]; raw != "" {
-		d, err := time.ParseDuration(raw)
-		if err != nil || d <= 0 {
-			diags.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
-				fmt.Sprintf("request_timeout (or %s) is %q; it must be a positive Go duration such as 30s or 1m.", EnvRequestTimeout, raw))
-		}
-		timeout = d
-	}
-	if raw := resolved["membership_reads"]; raw != "" && !slices.Contains(membershipReadsChoices(), raw) {
-		diags.AddAttributeError(path.Root("membership_reads"), "Invalid membership_reads",
-			fmt.Sprintf("membership_reads (or %s) is %q; it must be one of %s.", EnvMembershipReads, raw, strings.Join(membershipReadsChoices(), ", ")))
-	}
-	switch resolved["token_endpoint"] {
-	case "", string(wechat.StableTokenEndpoint), string(wechat.LegacyTokenEndpoint):
-	default:
-		diags.AddAttributeError(path.Root("token_endpoint"), "Invalid token_endpoint",
-			fmt.Sprintf("token_endpoint (or %s) is %q; it must be stable_token (the default) or token.", EnvTokenEndpoint, resolved["token_endpoint"]))
-	}
-	return retry, timeout, diags
-}
-
-// shadowEnvironmentCredentials lets the provider block win over the environment, as the
-// AWS and Google providers let an argument win over a variable: credentials of one way to
-// authenticate set in the block hide the environment's credentials of the other way, so
-// that a WECHAT_APP_ID exported in the shell for another tool does not break a block that
-// sets access_token. Beside a token in the block, only an app_id in the block names the
-// token's account: one in the environment may be another project's.
-func shadowEnvironmentCredentials(resolved, fromEnv map[string]string) {
-	inBlock := func(attribute string) bool { return resolved[attribute] != "" && fromEnv[attribute] == "" }
-	drop := func(attributes ...string) {
-		for _, a := range attributes {
-			if fromEnv[a] != "" {
-				resolved[a], fromEnv[a] = "", ""
-			}
-		}
-	}
-	switch {
-	case inBlock("access_token") && !inBlock("app_secret"):
-		drop("app_secret")
-		if !inBlock("app_id") {
-			drop("app_id")
-		}
-	case !inBlock("access_token") && (inBlock("app_secret") || inBlock("app_id") && resolved["app_secret"] != ""):
-		drop("access_token")
-	}
-}
-
-// checkCredentials demands exactly one way to authenticate, among the values in effect:
-// app_id with app_secret, or access_token, which an app_id may accompany to name the
-// token's account for the account guard. Each diagnostic says where the values came from.
-func checkCredentials(resolved, fromEnv map[string]string) diag.Diagnostics {
-	var diags diag.Diagnostics
-	appID, secret, token := resolved["app_id"] != "", resolved["app_secret"] != "", resolved["access_token"] != ""
-	from := func(attribute string) string {
-		if env := fromEnv[attribute]; env != "" {
-			return "from the " + env + " environment variable"
-		}
-		return "in the provider block"
-	}
-	const howTo = "Authenticate either with app_id and app_secret (or the " + EnvAppID + " and " + EnvAppSecret +
-		" environment variables), or with access_token (or " + EnvAccessToken + "), which app_id may accompany to name the " +
-		"account the token belongs to; never access_token with app_secret. A value set in the provider block wins over the environment."
-	switch {
-	case token && secret:
-		diags.AddAttributeError(path.Root("access_token"), "Conflicting WeChat credentials",
-			fmt.Sprintf("An access token is set (%s), and so is app_secret (%s). Unset one of them. %s", from("access_token"), from("app_secret"), howTo))
-	case token:
-	case appID && !secret:
-		diags.AddAttributeError(path.Root("app_secret"), "Missing WeChat AppSecret",
-			fmt.Sprintf("app_id is set (%s) but app_secret is not. Set app_secret or the %s environment variable. %s", from("app_id"), EnvAppSecret, howTo))
-	case secret && !appID:
-		diags.AddAttributeError(path.Root("app_id"), "Missing WeChat AppID",
-			fmt.Sprintf("app_secret is set (%s) but app_id is not. Set app_id or the %s environment variable. %s", from("app_secret"), EnvAppID, howTo))
-	case !appID && !secret:
-		diags.AddError("Missing WeChat credentials", "The provider has no credentials. "+howTo)
-	}
-	return diags
+	data := &providerData{client: client, tags: &tagTally{}}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+	resp.ListResourceData = data
+	resp.EphemeralResourceData = data
 }
 
 func (p *WechatProvider) Resources(context.Context) []func() resource.Resource {

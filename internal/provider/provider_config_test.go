@@ -348,23 +348,24 @@ func TestCredentialPrecedence(t *testing.T) {
 	envNames := map[string]string{"app_id": EnvAppID, "app_secret": EnvAppSecret, "access_token": EnvAccessToken}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resolved, fromEnv := map[string]string{}, map[string]string{}
+			var s settings
+			fields := map[string]*setting{"app_id": &s.appID, "app_secret": &s.appSecret, "access_token": &s.accessToken}
 			for k, v := range tt.env {
-				resolved[k], fromEnv[k] = v, envNames[k]
+				*fields[k] = setting{value: v, env: envNames[k]}
 			}
 			for k, v := range tt.block {
-				resolved[k], fromEnv[k] = v, ""
+				*fields[k] = setting{value: v}
 			}
-			shadowEnvironmentCredentials(resolved, fromEnv)
-			diags := checkCredentials(resolved, fromEnv)
+			s.preferBlockCredentials()
+			diags := s.checkCredentials()
 			if tt.wantError != "" {
 				if !diags.HasError() || !strings.Contains(diags.Errors()[0].Summary()+" "+diags.Errors()[0].Detail(), tt.wantError) {
 					t.Fatalf("diagnostics %v, want %q", diags, tt.wantError)
 				}
 				return
 			}
-			if diags.HasError() || resolved["access_token"] != tt.wantToken || resolved["app_id"] != tt.wantID {
-				t.Errorf("token %q, app_id %q, diagnostics %v; want token %q, app_id %q", resolved["access_token"], resolved["app_id"], diags, tt.wantToken, tt.wantID)
+			if diags.HasError() || s.accessToken.value != tt.wantToken || s.appID.value != tt.wantID {
+				t.Errorf("token %q, app_id %q, diagnostics %v; want token %q, app_id %q", s.accessToken.value, s.appID.value, diags, tt.wantToken, tt.wantID)
 			}
 		})
 	}

@@ -327,7 +327,11 @@ func TestTagMembersUpdate(t *testing.T) {
 func TestTagMembersDelete(t *testing.T) {
 	openids := mockwechat.GenerateOpenIDs(2, 4)
 	t.Run("a tag proved gone is done", func(t *testing.T) {
-		expectNoDiagnostics(t, destroy(t, &TagMembersResource{client: newFakeWechat(openids...)}, tagMembers(100, false, openids...)).Diagnostics)
+		api := newFakeWechat(openids...)
+		expectNoDiagnostics(t, destroy(t, &TagMembersResource{client: api}, tagMembers(100, false, openids...)).Diagnostics)
+		if reads, untags := api.callsOf("user/tag/get"), api.callsOf(batchUntagging); reads != 1 || untags != 0 {
+			t.Errorf("%d user/tag/get and %d batchuntagging calls, want the one read that proves the tag gone, and no change", reads, untags)
+		}
 	})
 	t.Run("a tag deleted during the destroy is done", func(t *testing.T) {
 		api := newFakeWechat(openids...)
@@ -335,6 +339,20 @@ func TestTagMembersDelete(t *testing.T) {
 		api.give(openids[0], 100)
 		api.script(batchUntagging, fakeFault{err: tagGone(100)})
 		expectNoDiagnostics(t, destroy(t, &TagMembersResource{client: api}, tagMembers(100, false, openids...)).Diagnostics)
+		if n := api.callsOf(batchUntagging); n != 1 {
+			t.Errorf("%d batchuntagging calls, want the one that met the tag gone", n)
+		}
+	})
+	t.Run("a busy service keeps the resource", func(t *testing.T) {
+		api := newFakeWechat(openids...)
+		api.tags[100] = "VIP"
+		api.give(openids[0], 100)
+		api.script("user/tag/get", refusal(wechat.CodeSystemBusy))
+		resp := destroy(t, &TagMembersResource{client: api}, tagMembers(100, false, openids...))
+		expectDiagnostic(t, resp.Diagnostics, "Unable to manage the members of a tag", "errcode -1")
+		if got := openIDsIn(t, resp.State); !slices.Equal(got, openids) || api.callsOf(batchUntagging) != 0 {
+			t.Errorf("state openids %v after %d batchuntagging calls, want %v as before and none", got, api.callsOf(batchUntagging), openids)
+		}
 	})
 }
 
@@ -377,6 +395,9 @@ func TestTagResource(t *testing.T) {
 		api := newFakeWechat()
 		api.script("tags/delete", fakeFault{err: tagGone(100)})
 		expectNoDiagnostics(t, destroy(t, &TagResource{client: api}, tagModelOf(100, "VIP")).Diagnostics)
+		if n := api.callsOf("tags/delete"); n != 1 {
+			t.Errorf("%d tags/delete calls, want the one that met the tag gone", n)
+		}
 	})
 	t.Run("delete: 45159 alone is no proof", func(t *testing.T) {
 		api := newFakeWechat()
@@ -480,9 +501,19 @@ func TestPlanRefusesTagsTheAccountDoesNotHave(t *testing.T) {
 	})
 	t.Run("wechat_user_tags, an id known only at apply", func(t *testing.T) {
 		api := newFakeWechat(openid)
+		api.tags[100] = "VIP"
 		plan := userTags(openid, false)
-		plan.TagIDs = types.SetValueMust(types.NumberType, []attr.Value{types.NumberUnknown()})
-		expectNoDiagnostics(t, modifyPlan(t, &UserTagsResource{client: api}, nil, plan).Diagnostics)
+		plan.TagIDs = types.SetValueMust(types.NumberType, []attr.Value{types.NumberUnknown(), types.NumberValue(big.NewFloat(100))})
+		resp := modifyPlan(t, &UserTagsResource{client: api}, nil, plan)
+		expectNoDiagnostics(t, resp.Diagnostics)
+		// The known id is checked; the follower, whose change the unknown id may be any
+		// part of, is left to the apply.
+		if tags, follower := api.callsOf("tags/get"), api.callsOf("tags/getidlist"); tags != 1 || follower != 0 {
+			t.Errorf("%d tags/get and %d getidlist calls, want the one check of the known id and no read of the follower", tags, follower)
+		}
+		if !resp.Plan.Raw.Equal(planOf(t, &UserTagsResource{}, plan).Raw) {
+			t.Error("the plan was changed")
+		}
 	})
 	t.Run("a failed tags/get warns, and leaves the check to apply", func(t *testing.T) {
 		api := newFakeWechat(openid)

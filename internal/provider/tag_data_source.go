@@ -82,14 +82,14 @@ func (d *TagDataSource) Read(ctx context.Context, req datasource.ReadRequest, re
 		report(&resp.Diagnostics, subject{failure: "Unable to read the account's tags", about: "tags/get"}, err)
 		return
 	}
-	s := subject{tagID: tagIDOf(config.ID), tagName: config.Name.ValueString(), tagAttr: path.Root("id"), nameAttr: path.Root("name")}
-	match, missing := func(t wechat.Tag) bool { return t.ID == s.tagID }, tagNotFound
+	s := subject{tagID: tagIDOf(config.ID), tagName: config.Name.ValueString(), where: attributes{tag: path.Root("id"), name: path.Root("name")}}
+	match, missing := func(t wechat.Tag) bool { return t.ID == s.tagID }, tagNotFound.diagnostic(s, nil, nil)
 	if config.ID.IsNull() {
-		match, missing = func(t wechat.Tag) bool { return t.Name == s.tagName }, tagNameNotFound
+		match, missing = func(t wechat.Tag) bool { return t.Name == s.tagName }, tagNameNotFound.diagnostic(s, none{}, nil)
 	}
 	tag, found := tagWhere(tags, match)
 	if !found {
-		resp.Diagnostics.Append(diagnose(missing, s, nil))
+		resp.Diagnostics.Append(missing)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, tagDataSourceValue(tag))...)

@@ -73,7 +73,7 @@ func (d *TagMembersDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	if err != nil {
 		report(&resp.Diagnostics, subject{
 			failure: "Unable to read the followers of the tag", about: fmt.Sprintf("Reading the followers of tag %d failed", tagID),
-			tagID: tagID, tagAttr: path.Root("tag_id"),
+			tagID: tagID, where: attributes{tag: path.Root("tag_id")},
 		}, err)
 		return
 	}

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math/big"
@@ -21,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/numberplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/membership"
@@ -69,29 +69,19 @@ type tagMembersModel struct {
 // fileMode reports whether openids_file, not openids, lists the followers.
 func (m tagMembersModel) fileMode() bool { return !m.OpenIDsFile.IsNull() }
 
-// priorOpenIDs is the followers a state manages: its openids, or in file mode those its
-// private state records.
-func priorOpenIDs[P privateState](ctx context.Context, state tagMembersModel, private P) []string {
-	if !state.OpenIDs.IsNull() {
-		return openIDsOf(state.OpenIDs)
-	}
-	openids, _ := managedOf(ctx, private)
-	return openids
-}
-
 // recordMembers sets, in m and private, managed as the followers the resource manages:
 // the openids list, or in file mode their digest and count, the list going to private.
-func recordMembers[P privateState](ctx context.Context, m *tagMembersModel, managed []string, private P, diags *diag.Diagnostics) {
+func recordMembers(ctx context.Context, m *tagMembersModel, managed []string, private records, diags *diag.Diagnostics) {
 	if m.fileMode() {
 		m.OpenIDs = types.ListNull(types.StringType)
 		m.OpenIDsSHA256 = types.StringValue(membersDigest(managed))
 		m.OpenIDsCount = types.Int64Value(int64(len(managed)))
-		recordManaged(ctx, private, managed, diags)
+		private.recordFollowers(ctx, managed, diags)
 		return
 	}
 	m.OpenIDs = openIDList(managed, diags)
 	m.OpenIDsSHA256, m.OpenIDsCount = types.StringNull(), types.Int64Null()
-	forgetManaged(ctx, private, diags)
+	private.set(ctx, managedKey, nil, diags)
 }
 
 // desiredOpenIDs is the followers a plan gives the tag. In file mode the file is read
@@ -217,151 +207,127 @@ func (m tagMembersModel) subject() subject {
 	}
 	return subject{
 		failure: "Unable to manage the members of a tag", about: fmt.Sprintf("Tag %d", tagID),
-		tagID: tagID, tagAttr: path.Root("tag_id"), openIDAttr: openIDAttr,
+		tagID: tagID, where: attributes{tag: path.Root("tag_id"), openids: openIDAttr},
 	}
 }
 
-// reportChange adds the diagnostics of a change of the tag's members that failed. A batch
-// WeChat refused for some of its followers is looked into, to name them.
-func (r *TagMembersResource) reportChange(ctx context.Context, diags *diag.Diagnostics, s subject, out membership.Outcome[string], err error) {
-	err = withProgress(err, out, "openids")
+// importing reports whether m is the state an import starts from, which lists no
+// followers in either shape: the read that follows adopts every member, into openids.
+func (m tagMembersModel) importing() bool { return m.OpenIDs.IsNull() && !m.fileMode() }
+
+func (r *TagMembersResource) account() accountAPI { return r.client }
+
+func (r *TagMembersResource) identity(m tagMembersModel) any {
+	return tagMembersIdentityModel{TagID: types.Int64Value(tagIDOf(m.TagID))}
+}
+
+// gone: a tag deleted outside Terraform took its memberships with it. An import reports
+// the tag it did not find.
+func (r *TagMembersResource) gone(m tagMembersModel, err error) bool {
+	return wechat.IsTagNotFound(err) && !m.importing()
+}
+
+// explain reports a failed read or change of the tag's members. A batch WeChat refused
+// for some of its followers is looked into, to name them.
+func (r *TagMembersResource) explain(ctx context.Context, diags *diag.Diagnostics, _ operation, m tagMembersModel, err error) {
 	if batchErr, ok := refusedForFollowers(err); ok {
-		diags.Append(refusedBatch(ctx, r.client, s, batchErr, err)...)
+		diags.Append(refusedBatch(ctx, r.client, m.subject(), batchErr, err)...)
 		return
 	}
-	report(diags, s, err)
+	report(diags, m.subject(), err)
+}
+
+// followersOf is the membership of the tag of m.
+func (r *TagMembersResource) followersOf(m tagMembersModel) tagFollowers {
+	return tagFollowers{r.client, tagIDOf(m.TagID)}
 }
 
 func (r *TagMembersResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan tagMembersModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	tagID := tagIDOf(plan.TagID)
-	desired, ok := desiredOpenIDs(plan, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	goal := membership.Goal[string]{Desired: desired, Exclusive: plan.Exclusive.ValueBool()}
-	out, readErr, err := converge(ctx, tagFollowersConfig, tagFollowers{r.client, tagID}, goal)
-	// Nothing is saved when a change fails midway: Terraform would mark a half-created
-	// resource for replacement, whose destroy takes the tag from the followers tagged so
-	// far, while without state the next apply reads the tag's members anew and makes only
-	// the changes still missing.
-	if readErr != nil || err != nil {
-		r.reportChange(ctx, &resp.Diagnostics, plan.subject(), out, cmp.Or(readErr, err))
-		return
-	}
-	if plan.fileMode() {
-		recordMembers(ctx, &plan, desired, resp.Private, &resp.Diagnostics)
-	}
-	plan.ID = tagIDString(plan.TagID)
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
-	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
+	lifecycleOf(r).create(ctx, req, resp, func(ctx context.Context, plan tagMembersModel, private records, diags *diag.Diagnostics) (tagMembersModel, error) {
+		desired, ok := desiredOpenIDs(plan, diags)
+		if !ok {
+			return plan, nil
+		}
+		goal := membership.Goal[string]{Desired: desired, Exclusive: plan.Exclusive.ValueBool()}
+		if _, _, err := converge(ctx, r.followersOf(plan), goal); err != nil {
+			return plan, err
+		}
+		if plan.fileMode() {
+			recordMembers(ctx, &plan, desired, private, diags)
+		}
+		plan.ID = tagIDString(plan.TagID)
+		return plan, nil
+	})
 }
 
 func (r *TagMembersResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
-		return
-	}
-	var state tagMembersModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	// Only an import leaves both openids and openids_file null: then every current member
-	// is adopted, into openids.
-	importing := state.OpenIDs.IsNull() && !state.fileMode()
-	tagID := tagIDOf(state.TagID)
-	held, err := tagFollowers{r.client, tagID}.Members(ctx)
-	if wechat.IsTagNotFound(err) && !importing {
-		// The tag was deleted outside Terraform, and its memberships went with it. The
-		// framework wants an identity even for a resource that is gone.
-		setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		report(&resp.Diagnostics, state.subject(), err)
-		return
-	}
-	// Members the state knows keep their place, so that only real changes show in the
-	// plan; with exclusive, members given the tag outside Terraform come after them.
-	observed := membership.Observed(priorOpenIDs(ctx, state, req.Private), held, importing || state.Exclusive.ValueBool())
-	recordMembers(ctx, &state, observed, resp.Private, &resp.Diagnostics)
-	state.ID = tagIDString(state.TagID)
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
-	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
+	lifecycleOf(r).read(ctx, req, resp, func(ctx context.Context, state tagMembersModel, private records, diags *diag.Diagnostics) (tagMembersModel, error) {
+		exclusive := state.Exclusive.ValueBool()
+		prior, err := managedFollowers(ctx, state, private)
+		// With exclusive the resource owns the whole membership the read returns, which
+		// rebuilds a lost record; otherwise the record is what tells its followers apart.
+		if err != nil && !exclusive {
+			return state, err
+		}
+		held, err := r.followersOf(state).Members(ctx)
+		if err != nil {
+			return state, err
+		}
+		// Members the state knows keep their place, so that only real changes show in the
+		// plan; with exclusive, members given the tag outside Terraform come after them.
+		observed := membership.Observed(prior, held, state.importing() || exclusive)
+		recordMembers(ctx, &state, observed, private, diags)
+		state.ID = tagIDString(state.TagID)
+		return state, nil
+	})
 }
 
 func (r *TagMembersResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
-		return
-	}
-	var plan, state tagMembersModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	tagID := tagIDOf(plan.TagID)
-	desired, ok := desiredOpenIDs(plan, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	goal := membership.Goal[string]{Desired: desired, Prior: priorOpenIDs(ctx, state, req.Private), Exclusive: plan.Exclusive.ValueBool()}
-	out, readErr, err := converge(ctx, tagFollowersConfig, tagFollowers{r.client, tagID}, goal)
-	if readErr != nil {
-		report(&resp.Diagnostics, plan.subject(), readErr)
-		return
-	}
-	if err != nil {
-		r.reportChange(ctx, &resp.Diagnostics, plan.subject(), out, err)
-		// Record who now carries the tag among the followers this resource manages, so
-		// that the next plan shows only the changes still missing.
-		recordMembers(ctx, &plan, membership.Managed(goal, out.Held), resp.Private, &resp.Diagnostics)
-	} else {
-		recordMembers(ctx, &plan, desired, resp.Private, &resp.Diagnostics)
-	}
-	plan.ID = tagIDString(plan.TagID)
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
-	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
+	lifecycleOf(r).update(ctx, req, resp, func(ctx context.Context, plan, state tagMembersModel, private records, diags *diag.Diagnostics) (tagMembersModel, error) {
+		desired, ok := desiredOpenIDs(plan, diags)
+		if !ok {
+			return state, nil
+		}
+		prior, err := managedFollowers(ctx, state, private)
+		if err != nil {
+			return state, err
+		}
+		goal := membership.Goal[string]{Desired: desired, Prior: prior, Exclusive: plan.Exclusive.ValueBool()}
+		held, known, err := converge(ctx, r.followersOf(plan), goal)
+		switch {
+		case err == nil:
+			recordMembers(ctx, &plan, desired, private, diags)
+		case known:
+			// Who now carries the tag among the followers this resource manages, so that
+			// the next plan shows only the changes still missing.
+			recordMembers(ctx, &plan, membership.Managed(goal, held), private, diags)
+		default:
+			return state, err
+		}
+		plan.ID = tagIDString(plan.TagID)
+		return plan, err
+	})
 }
 
 func (r *TagMembersResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
-		return
-	}
-	var state tagMembersModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	tagID := tagIDOf(state.TagID)
-	// Only the managed followers who still carry the tag: one who unfollowed the account
-	// meanwhile would make batchuntagging fail with 40003. With exclusive, the state lists
-	// every member the refresh before the destroy found, so the tag ends up empty. A tag
-	// proved gone has no members left.
-	goal := membership.Removal(priorOpenIDs(ctx, state, req.Private))
-	out, readErr, err := converge(ctx, tagFollowersConfig, tagFollowers{r.client, tagID}, goal)
-	switch {
-	case wechat.IsTagNotFound(cmp.Or(readErr, err)), readErr == nil && err == nil:
-		return
-	case readErr != nil:
-		report(&resp.Diagnostics, state.subject(), readErr)
-		return
-	}
-	r.reportChange(ctx, &resp.Diagnostics, state.subject(), out, err)
-	// The resource stays, managing the followers who still carry the tag: the next
-	// destroy untags only those.
-	recordMembers(ctx, &state, membership.Managed(goal, out.Held), resp.Private, &resp.Diagnostics)
-	state.ID = tagIDString(state.TagID)
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(tagID)}, &resp.Diagnostics)
+	lifecycleOf(r).delete(ctx, req, resp, func(ctx context.Context, state tagMembersModel, private records, diags *diag.Diagnostics) (tagMembersModel, error) {
+		// Only the managed followers who still carry the tag: one who unfollowed the
+		// account meanwhile would make batchuntagging fail with 40003. With exclusive, the
+		// state lists every member the refresh before the destroy found, so the tag ends
+		// up empty.
+		prior, err := managedFollowers(ctx, state, private)
+		if err != nil {
+			return state, err
+		}
+		goal := membership.Removal(prior)
+		held, known, err := converge(ctx, r.followersOf(state), goal)
+		if err != nil && known {
+			// The resource stays, managing the followers who still carry the tag: the
+			// next destroy untags only those.
+			recordMembers(ctx, &state, membership.Managed(goal, held), private, diags)
+		}
+		return state, err
+	})
 }
 
 // ModifyPlan refuses, at plan time, a tag_id the account does not have, for a new
@@ -372,85 +338,82 @@ func (r *TagMembersResource) Delete(ctx context.Context, req resource.DeleteRequ
 // and count, and names in a warning the followers a change adds and removes, as the plan
 // shows neither.
 func (r *TagMembersResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if r.client == nil || (!req.State.Raw.IsNull() && !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics)) {
-		return
-	}
-	if req.Plan.Raw.IsNull() {
-		return
-	}
-	var plan tagMembersModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	desired, desiredKnown := r.planOpenIDs(ctx, &plan, resp)
-	if resp.Diagnostics.HasError() || plan.TagID.IsUnknown() || plan.TagID.IsNull() {
-		return
-	}
-	tagID := tagIDOf(plan.TagID)
-	var prior []string
-	sameTag, wasExclusive := false, false
-	if !req.State.Raw.IsNull() {
-		var state tagMembersModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() {
-			return
+	lifecycleOf(r).modifyPlan(ctx, req, resp, func(ctx context.Context, plan, prior *tagMembersModel, private records, diags *diag.Diagnostics) bool {
+		desired, desiredKnown := planFollowers(plan, diags)
+		if diags.HasError() || plan.TagID.IsUnknown() || plan.TagID.IsNull() {
+			return true
 		}
-		sameTag, wasExclusive = tagIDOf(state.TagID) == tagID, state.Exclusive.ValueBool()
+		sameTag := prior != nil && tagIDOf(prior.TagID) == tagIDOf(plan.TagID)
+		if !sameTag {
+			checkTagsExist(ctx, r.client, path.Root("tag_id"), []int64{tagIDOf(plan.TagID)}, diags)
+		}
+		if diags.HasError() || !desiredKnown {
+			return true
+		}
+		goal := membership.Goal[string]{Desired: desired, Exclusive: plan.Exclusive.ValueBool()}
 		if sameTag {
-			prior = priorOpenIDs(ctx, state, req.Private)
+			managed, err := managedFollowers(ctx, *prior, private)
+			if err != nil {
+				r.explain(ctx, diags, updating, *prior, err)
+				return true
+			}
+			goal.Prior = managed
 		}
-	}
-	if !sameTag {
-		checkTagsExist(ctx, r.client, path.Root("tag_id"), []int64{tagID}, &resp.Diagnostics)
-	}
-	if resp.Diagnostics.HasError() || !desiredKnown {
+		switch {
+		case goal.Exclusive && !(sameTag && prior.Exclusive.ValueBool()):
+			r.warnExclusiveRemovals(ctx, *plan, goal, diags)
+		case plan.fileMode() && sameTag:
+			// The refresh before this plan recorded who carries the tag.
+			if changes := membership.Diff(goal, goal.Prior); changes.Len() > 0 {
+				warnFollowersChanged(*plan, changes, diags)
+			}
+		}
+		return true
+	})
+}
+
+// warnExclusiveRemovals reads the followers of the tag, one user/tag/get per 10,000, to
+// name those an exclusive = true new to this plan untags, which the plan cannot show.
+func (r *TagMembersResource) warnExclusiveRemovals(ctx context.Context, plan tagMembersModel, goal membership.Goal[string], diags *diag.Diagnostics) {
+	tagID := tagIDOf(plan.TagID)
+	held, err := r.client.TagMembers(ctx, tagID)
+	if err != nil {
+		diags.AddAttributeWarning(path.Root("exclusive"), "Unable to list the followers exclusive removes",
+			fmt.Sprintf("Reading the followers of tag %d, to name those exclusive = true will untag, failed: %s", tagID, err))
 		return
 	}
-	exclusive := plan.Exclusive.ValueBool()
-	goal := membership.Goal[string]{Desired: desired, Prior: prior, Exclusive: exclusive}
-	s := plan.subject()
-	switch {
-	case exclusive && !(sameTag && wasExclusive):
-		held, err := r.client.TagMembers(ctx, tagID)
-		if err != nil {
-			resp.Diagnostics.AddAttributeWarning(path.Root("exclusive"), "Unable to list the followers exclusive removes",
-				fmt.Sprintf("Reading the followers of tag %d, to name those exclusive = true will untag, failed: %s", tagID, err))
-			return
-		}
-		changes := membership.Diff(goal, held)
-		if plan.fileMode() {
-			s.added, s.removed = changes.Add, changes.Remove
-			resp.Diagnostics.Append(diagnose(followersChangedInFile, s, nil))
-			return
-		}
-		// The plan shows the removal of the followers the prior state lists.
-		shown := make(map[string]bool, len(prior))
-		for _, openid := range prior {
-			shown[openid] = true
-		}
-		if unshown := slices.DeleteFunc(changes.Remove, func(openid string) bool { return shown[openid] }); len(unshown) > 0 {
-			s.openids = unshown
-			resp.Diagnostics.Append(diagnose(exclusiveRemovesFollowers, s, nil))
-		}
-	case plan.fileMode() && sameTag:
-		// The refresh before this plan recorded who carries the tag.
-		if changes := membership.Diff(goal, prior); changes.Len() > 0 {
-			s.added, s.removed = changes.Add, changes.Remove
-			resp.Diagnostics.Append(diagnose(followersChangedInFile, s, nil))
-		}
+	changes := membership.Diff(goal, held)
+	if plan.fileMode() {
+		warnFollowersChanged(plan, changes, diags)
+		return
+	}
+	// The plan shows the removal of the followers the prior state lists.
+	shown := make(map[string]bool, len(goal.Prior))
+	for _, openid := range goal.Prior {
+		shown[openid] = true
+	}
+	if unshown := slices.DeleteFunc(changes.Remove, func(openid string) bool { return shown[openid] }); len(unshown) > 0 {
+		s := plan.subject()
+		s.openids = unshown
+		diags.Append(exclusiveRemovesFollowers.diagnostic(s, none{}, nil))
 	}
 }
 
-// planOpenIDs plans openids_sha256 and openids_count, and returns the followers the plan
-// gives the tag, with known false while some are unknown.
-func (r *TagMembersResource) planOpenIDs(ctx context.Context, plan *tagMembersModel, resp *resource.ModifyPlanResponse) (desired []string, known bool) {
+// warnFollowersChanged names the followers a change in file mode adds and removes: the
+// plan shows only the digest and the count.
+func warnFollowersChanged(plan tagMembersModel, changes membership.Changes[string], diags *diag.Diagnostics) {
+	diags.Append(followersChangedInFile.diagnostic(plan.subject(), changes, nil))
+}
+
+// planFollowers plans openids_sha256 and openids_count, reading openids_file, and returns
+// the followers the plan gives the tag, with known false while some are unknown.
+func planFollowers(plan *tagMembersModel, diags *diag.Diagnostics) (desired []string, known bool) {
 	switch {
 	case plan.OpenIDsFile.IsUnknown():
 		plan.OpenIDsSHA256, plan.OpenIDsCount = types.StringUnknown(), types.Int64Unknown()
 	case plan.fileMode():
-		desired = readOpenIDsFile(plan.OpenIDsFile.ValueString(), &resp.Diagnostics)
-		if resp.Diagnostics.HasError() {
+		desired = readOpenIDsFile(plan.OpenIDsFile.ValueString(), diags)
+		if diags.HasError() {
 			return nil, false
 		}
 		plan.OpenIDsSHA256, plan.OpenIDsCount = types.StringValue(membersDigest(desired)), types.Int64Value(int64(len(desired)))
@@ -463,42 +426,41 @@ func (r *TagMembersResource) planOpenIDs(ctx context.Context, plan *tagMembersMo
 			known = len(desired) == len(plan.OpenIDs.Elements())
 		}
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
 	return desired, known
 }
 
 func (r *TagMembersResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importID := req.ID
-	if importID == "" && req.Identity != nil {
-		var identity tagMembersIdentityModel
-		resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
-		if resp.Diagnostics.HasError() {
-			return
+	lifecycleOf(r).importState(ctx, req, resp, func(ctx context.Context, importID string, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) (tagMembersModel, error) {
+		if importID == "" && identity != nil {
+			var imported tagMembersIdentityModel
+			diags.Append(identity.Get(ctx, &imported)...)
+			if diags.HasError() {
+				return tagMembersModel{}, nil
+			}
+			if imported.TagID.IsNull() || imported.TagID.IsUnknown() {
+				diags.AddError("Missing tag id in identity",
+					"Import a wechat_tag_members by identity with the numeric WeChat tag id: identity = { tag_id = 134 }.")
+				return tagMembersModel{}, nil
+			}
+			importID = strconv.FormatInt(imported.TagID.ValueInt64(), 10)
 		}
-		if identity.TagID.IsNull() || identity.TagID.IsUnknown() {
-			resp.Diagnostics.AddError("Missing tag id in identity",
-				"Import a wechat_tag_members by identity with the numeric WeChat tag id: identity = { tag_id = 134 }.")
-			return
+		id, err := strconv.ParseInt(importID, 10, 64)
+		switch {
+		case err != nil || id < 0:
+			diags.AddError("Invalid import ID",
+				fmt.Sprintf("%q is not a tag id. Import a wechat_tag_members by the numeric id of the tag, such as 134.", importID))
+		case id == wechat.TagUngrouped || id == wechat.TagBlacklist:
+			diags.AddError("System tag cannot be imported",
+				fmt.Sprintf("Tag %d is a WeChat system tag (0 untagged, 1 blacklist) whose members the tagging API cannot list or change. "+
+					"Import a tag created on the account, or 2 for the starred tag.", id))
 		}
-		importID = strconv.FormatInt(identity.TagID.ValueInt64(), 10)
-	}
-	id, err := strconv.ParseInt(importID, 10, 64)
-	switch {
-	case err != nil || id < 0:
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("%q is not a tag id. Import a wechat_tag_members by the numeric id of the tag, such as 134.", importID))
-		return
-	case id == wechat.TagUngrouped || id == wechat.TagBlacklist:
-		resp.Diagnostics.AddError("System tag cannot be imported",
-			fmt.Sprintf("Tag %d is a WeChat system tag (0 untagged, 1 blacklist) whose members the tagging API cannot list or change. "+
-				"Import a tag created on the account, or 2 for the starred tag.", id))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), strconv.FormatInt(id, 10))...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("tag_id"), types.NumberValue(new(big.Float).SetInt64(id)))...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("exclusive"), false)...)
-	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
-	setIdentity(ctx, resp.Identity, tagMembersIdentityModel{TagID: types.Int64Value(id)}, &resp.Diagnostics)
+		// Null openids and openids_file tell the read that follows to adopt every member.
+		return tagMembersModel{
+			ID: types.StringValue(strconv.FormatInt(id, 10)), TagID: types.NumberValue(new(big.Float).SetInt64(id)),
+			OpenIDs: types.ListNull(types.StringType), OpenIDsFile: types.StringNull(),
+			OpenIDsSHA256: types.StringNull(), OpenIDsCount: types.Int64Null(), Exclusive: types.BoolValue(false),
+		}, nil
+	})
 }
 
 // openIDsOf reads the openids of a list attribute; the validators have refused null

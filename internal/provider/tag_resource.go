@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
@@ -28,6 +29,8 @@ var (
 // TagResource is wechat_tag: one user tag of the account.
 type TagResource struct {
 	client tagsAPI
+	// tags is what the plan does to the account's tags, shared by every wechat_tag.
+	tags *tagTally
 }
 
 func NewTagResource() resource.Resource {
@@ -76,125 +79,104 @@ func (r *TagResource) IdentitySchema(_ context.Context, _ resource.IdentitySchem
 }
 
 func (r *TagResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	if data := providerDataFrom(req.ProviderData, &resp.Diagnostics); data != nil {
+		r.client, r.tags = data.client, data.tags
+	}
+}
+
+func (r *TagResource) account() accountAPI { return r.client }
+
+func (r *TagResource) identity(m tagModel) any { return tagIdentityModel{ID: m.ID} }
+
+// gone: only a successful tags/get without the tag proves it gone; the client tells a tag
+// deleted from one not visible yet.
+func (r *TagResource) gone(_ tagModel, err error) bool { return wechat.IsTagNotFound(err) }
+
+var tagFailures = map[operation]string{
+	creating:  "Unable to create the tag",
+	reading:   "Unable to read the tag",
+	updating:  "Unable to rename the tag",
+	deleting:  "Unable to delete the tag",
+	importing: "Unable to read the tag to import",
+}
+
+// explain reports a failure about the tag of m. WeChat returns one code, 45157, for an
+// illegal name and for a name already in use, so the account's tags, read anew after the
+// failed write, tell which it was.
+func (r *TagResource) explain(ctx context.Context, diags *diag.Diagnostics, op operation, m tagModel, err error) {
+	s := tagSubject(tagFailures[op], m.ID.ValueInt64(), m.Name.ValueString())
+	c := conditionOf(err)
+	switch {
+	case c == tagNameRefused:
+		tags, listErr := r.client.CachedTags(ctx)
+		if existing, found := tagWhere(tags, func(t wechat.Tag) bool { return t.Name == s.tagName && t.ID != s.tagID }); listErr == nil && found {
+			diags.Append(tagNameTaken.diagnostic(s, existing.ID, err))
+			return
+		}
+	case c == tagNotFound && op != importing:
+		c = tagDeletedOutside
+	}
+	diags.Append(explained(c, s, err))
 }
 
 func (r *TagResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan tagModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	tag, err := r.client.CreateTag(ctx, name)
-	if err != nil {
-		r.reportWrite(ctx, &resp.Diagnostics, tagSubject("Unable to create the tag", 0, name), err)
-		return
-	}
-	plan.ID = types.Int64Value(tag.ID)
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
-	setIdentity(ctx, resp.Identity, tagIdentityModel{ID: plan.ID}, &resp.Diagnostics)
+	lifecycleOf(r).create(ctx, req, resp, func(ctx context.Context, plan tagModel, _ records, _ *diag.Diagnostics) (tagModel, error) {
+		tag, err := r.client.CreateTag(ctx, plan.Name.ValueString())
+		plan.ID = types.Int64Value(tag.ID)
+		return plan, err
+	})
 }
 
 func (r *TagResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
-		return
-	}
-	var state tagModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	tag, found, err := r.client.LookupTag(ctx, state.ID.ValueInt64())
-	if err != nil {
-		report(&resp.Diagnostics, tagSubject("Unable to read the tag", state.ID.ValueInt64(), ""), err)
-		return
-	}
-	if !found {
-		// Only a successful tags/get without the tag proves it is gone; any error above
-		// keeps the state as it was. The framework wants an identity even for a resource
-		// that is gone.
-		setIdentity(ctx, resp.Identity, tagIdentityModel{ID: state.ID}, &resp.Diagnostics)
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	state.Name = types.StringValue(tag.Name)
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
-	setIdentity(ctx, resp.Identity, tagIdentityModel{ID: state.ID}, &resp.Diagnostics)
+	lifecycleOf(r).read(ctx, req, resp, func(ctx context.Context, state tagModel, _ records, _ *diag.Diagnostics) (tagModel, error) {
+		tag, err := r.client.LookupTag(ctx, state.ID.ValueInt64())
+		state.Name = types.StringValue(tag.Name)
+		return state, err
+	})
 }
 
 func (r *TagResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
-		return
-	}
-	var plan, state tagModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	plan.ID = state.ID
-	if !plan.Name.Equal(state.Name) {
-		name := plan.Name.ValueString()
-		if err := r.client.RenameTag(ctx, state.ID.ValueInt64(), name); err != nil {
-			r.reportWrite(ctx, &resp.Diagnostics, tagSubject("Unable to rename the tag", state.ID.ValueInt64(), name), err)
-			return
+	lifecycleOf(r).update(ctx, req, resp, func(ctx context.Context, plan, state tagModel, _ records, _ *diag.Diagnostics) (tagModel, error) {
+		plan.ID = state.ID
+		if plan.Name.Equal(state.Name) {
+			return plan, nil
 		}
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
-	setIdentity(ctx, resp.Identity, tagIdentityModel{ID: plan.ID}, &resp.Diagnostics)
+		if err := r.client.RenameTag(ctx, state.ID.ValueInt64(), plan.Name.ValueString()); err != nil {
+			return state, err
+		}
+		return plan, nil
+	})
 }
 
 func (r *TagResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
-		return
-	}
-	var state tagModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id := state.ID.ValueInt64()
-	// A tag already gone is deleted; the client tells that from a tag not visible yet.
-	if err := r.client.DeleteTag(ctx, id); err != nil && !wechat.IsTagNotFound(err) {
-		report(&resp.Diagnostics, tagSubject("Unable to delete the tag", id, ""), err)
-	}
+	lifecycleOf(r).delete(ctx, req, resp, func(ctx context.Context, state tagModel, _ records, _ *diag.Diagnostics) (tagModel, error) {
+		return state, r.client.DeleteTag(ctx, state.ID.ValueInt64())
+	})
 }
 
 func (r *TagResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id, ok := importedTagID(ctx, req, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	if wechat.IsSystemTag(id) {
-		resp.Diagnostics.AddError("System tag cannot be imported",
-			fmt.Sprintf("Tag %d is a WeChat system tag (0 untagged, 1 blacklist, 2 starred), which cannot be renamed or deleted, "+
-				"so Terraform cannot manage it. Import a tag created on the account (id 100 or above).", id))
-		return
-	}
-	tag, found, err := r.client.LookupTag(ctx, id)
-	if err != nil {
-		report(&resp.Diagnostics, tagSubject("Unable to read the tag to import", id, ""), err)
-		return
-	}
-	if !found {
-		resp.Diagnostics.Append(diagnose(tagNotFound, tagSubject("", id, ""), nil))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, tagModel{ID: types.Int64Value(tag.ID), Name: types.StringValue(tag.Name)})...)
-	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
-	setIdentity(ctx, resp.Identity, tagIdentityModel{ID: types.Int64Value(tag.ID)}, &resp.Diagnostics)
+	lifecycleOf(r).importState(ctx, req, resp, func(ctx context.Context, id string, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) (tagModel, error) {
+		tagID, ok := importedTagID(ctx, id, identity, diags)
+		if !ok {
+			return tagModel{}, nil
+		}
+		if wechat.IsSystemTag(tagID) {
+			diags.AddError("System tag cannot be imported",
+				fmt.Sprintf("Tag %d is a WeChat system tag (0 untagged, 1 blacklist, 2 starred), which cannot be renamed or deleted, "+
+					"so Terraform cannot manage it. Import a tag created on the account (id 100 or above).", tagID))
+			return tagModel{}, nil
+		}
+		tag, err := r.client.LookupTag(ctx, tagID)
+		return tagModel{ID: types.Int64Value(tagID), Name: types.StringValue(tag.Name)}, err
+	})
 }
 
 // importedTagID is the tag id of an import: the string of `terraform import` and of an
 // import block's `id`, or the `id` of an import block's `identity`.
-func importedTagID(ctx context.Context, req resource.ImportStateRequest, diags *diag.Diagnostics) (int64, bool) {
-	if req.ID == "" && req.Identity != nil {
+func importedTagID(ctx context.Context, importID string, importIdentity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) (int64, bool) {
+	if importID == "" && importIdentity != nil {
 		var identity tagIdentityModel
-		diags.Append(req.Identity.Get(ctx, &identity)...)
+		diags.Append(importIdentity.Get(ctx, &identity)...)
 		if diags.HasError() {
 			return 0, false
 		}
@@ -205,10 +187,10 @@ func importedTagID(ctx context.Context, req resource.ImportStateRequest, diags *
 		}
 		return identity.ID.ValueInt64(), true
 	}
-	id, err := strconv.ParseInt(req.ID, 10, 64)
+	id, err := strconv.ParseInt(importID, 10, 64)
 	if err != nil {
 		diags.AddError("Invalid import ID",
-			fmt.Sprintf("%q is not a tag id. Import a wechat_tag by its numeric WeChat tag id, such as 134.", req.ID))
+			fmt.Sprintf("%q is not a tag id. Import a wechat_tag by its numeric WeChat tag id, such as 134.", importID))
 		return 0, false
 	}
 	return id, true
@@ -224,64 +206,67 @@ func tagWhere(tags []wechat.Tag, match func(wechat.Tag) bool) (wechat.Tag, bool)
 }
 
 // ModifyPlan reports, at plan time, a new name that another tag of the account already
-// has: WeChat would refuse it at apply, after other resources were changed.
+// has, and creations past the account's tag limit: WeChat would refuse them at apply,
+// after other resources were changed.
 func (r *TagResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if r.client == nil || (!req.State.Raw.IsNull() && !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics)) {
-		return
-	}
-	if req.Plan.Raw.IsNull() {
-		return
-	}
-	var plan tagModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || plan.Name.IsUnknown() {
-		return
-	}
-	var selfID int64 = -1
-	if !req.State.Raw.IsNull() {
-		var state tagModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() || state.Name.Equal(plan.Name) {
-			return
+	if req.Plan.Raw.IsNull() && !req.State.Raw.IsNull() && r.tags != nil {
+		// A destruction frees a place for the creations of the same plan.
+		var prior tagModel
+		if !req.State.Get(ctx, &prior).HasError() {
+			r.tags.planDestroy(prior.ID.ValueInt64())
 		}
-		selfID = state.ID.ValueInt64()
 	}
-	tags, err := r.client.CachedTags(ctx)
+	lifecycleOf(r).modifyPlan(ctx, req, resp, func(ctx context.Context, plan, prior *tagModel, _ records, diags *diag.Diagnostics) bool {
+		if plan.Name.IsUnknown() || prior != nil && prior.Name.Equal(plan.Name) {
+			return false
+		}
+		selfID := int64(-1)
+		if prior != nil {
+			selfID = prior.ID.ValueInt64()
+		}
+		if checkNameFree(ctx, r.client, plan.Name.ValueString(), selfID, diags) && prior == nil {
+			checkAccountRoom(ctx, r.client, r.tags, plan.Name.ValueString(), diags)
+		}
+		return false
+	})
+}
+
+// checkNameFree reports a name another tag than selfID (-1 for a tag not created yet)
+// already has, and whether the name is free.
+func checkNameFree(ctx context.Context, api tagsAPI, name string, selfID int64, diags *diag.Diagnostics) bool {
+	tags, err := api.CachedTags(ctx)
 	if err != nil {
 		// The apply still meets WeChat's own check, with the same guidance.
-		resp.Diagnostics.AddWarning("Unable to check the tag name",
-			fmt.Sprintf("Reading the account's tags to check that no other tag is named %q failed: %s", plan.Name.ValueString(), err))
-		return
+		diags.AddWarning("Unable to check the tag name",
+			fmt.Sprintf("Reading the account's tags to check that no other tag is named %q failed: %s", name, err))
+		return false
 	}
-	name := plan.Name.ValueString()
-	if existing, taken := tagWhere(tags, func(t wechat.Tag) bool { return t.Name == name && t.ID != selfID }); taken {
-		s := tagSubject("", selfID, name)
-		s.existingTagID = existing.ID
-		resp.Diagnostics.Append(diagnose(tagNameTaken, s, nil))
-		return
+	existing, taken := tagWhere(tags, func(t wechat.Tag) bool { return t.Name == name && t.ID != selfID })
+	if taken {
+		diags.Append(tagNameTaken.diagnostic(tagSubject("", selfID, name), existing.ID, nil))
 	}
-	if selfID < 0 {
-		checkAccountRoom(ctx, r.client, name, &resp.Diagnostics)
-	}
+	return !taken
 }
 
 // checkAccountRoom counts the tag named name, which the plan creates, with the others it
-// creates against the account's tag limit: WeChat would refuse the creations past it at
-// apply, after others were made.
-func checkAccountRoom(ctx context.Context, api tagsAPI, name string, diags *diag.Diagnostics) {
-	room, err := api.PlanTag(ctx, name)
+// creates and destroys, against the account's tag limit: WeChat would refuse the
+// creations past it at apply, after others were made.
+func checkAccountRoom(ctx context.Context, api tagsAPI, tally *tagTally, name string, diags *diag.Diagnostics) {
+	tags, err := api.CachedTags(ctx)
 	if err != nil {
 		// The name check read the same tags/get and warned if it failed; a read failing only
 		// now leaves the limit to WeChat at apply, with the same guidance.
 		return
 	}
+	room := tally.planCreate(tags, name)
 	s := tagSubject("", 0, name)
-	s.accountTags, s.plannedTags = room.Existing, room.Planned
 	switch {
-	case room.Exceeded():
-		diags.Append(diagnose(accountTagLimitPlanned, s, nil))
-	case room.MayBeExceeded():
-		diags.Append(diagnose(accountTagLimitUncertain, s, nil))
+	case room.exceeded():
+		diags.Append(accountTagLimitPlanned.diagnostic(s, room, nil))
+	case room.waitsForDestroys():
+		diags.Append(accountTagLimitAfterDestroys.diagnostic(s, room, nil))
+	case room.mayBeExceeded():
+		diags.Append(accountTagLimitUncertain.diagnostic(s, room, nil))
 	}
 }
 
@@ -292,22 +277,5 @@ func tagSubject(failure string, id int64, name string) subject {
 	if name != "" {
 		about = fmt.Sprintf("Tag %q", name)
 	}
-	return subject{failure: failure, about: about, tagID: id, tagName: name, nameAttr: path.Root("name")}
-}
-
-// reportWrite explains a refused create or rename. WeChat returns one code, 45157, for an
-// illegal name and for a name already in use, so the account's tags, read anew after the
-// failed write, tell which it was.
-func (r *TagResource) reportWrite(ctx context.Context, diags *diag.Diagnostics, s subject, err error) {
-	c := conditionOf(err)
-	switch c {
-	case tagNameRefused:
-		tags, listErr := r.client.CachedTags(ctx)
-		if existing, found := tagWhere(tags, func(t wechat.Tag) bool { return t.Name == s.tagName && t.ID != s.tagID }); listErr == nil && found {
-			c, s.existingTagID = tagNameTaken, existing.ID
-		}
-	case tagNotFound:
-		c = tagDeletedOutside
-	}
-	diags.Append(diagnose(c, s, err))
+	return subject{failure: failure, about: about, tagID: id, tagName: name, where: attributes{name: path.Root("name")}}
 }

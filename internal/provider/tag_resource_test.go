@@ -299,7 +299,7 @@ resource "wechat_tag" "b" {
   name = "one-too-many"
 }
 `
-	const limit = `Tag limit reached.*The account has 99 user tags and this plan creates 2 more, among them "one-[a-z-]+": 101, more than the 100`
+	const limit = `Tag limit reached.*The account has 99 user tags, room for 1 more under the 100 WeChat allows,\s+and this plan creates more than that, among them "one-[a-z-]+"`
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/membership"
@@ -116,149 +116,117 @@ func (r *UserTagsResource) Configure(_ context.Context, req resource.ConfigureRe
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-// subject of a failure about the follower openid.
-func followerSubject(openid string) subject {
-	return subject{
-		failure: "Unable to manage the tags of a follower", about: "Follower " + openid,
-		openids: []string{openid}, openIDAttr: path.Root("openid"), tagAttr: path.Root("tag_ids"),
-	}
+func (r *UserTagsResource) account() accountAPI { return r.client }
+
+func (r *UserTagsResource) identity(m userTagsModel) any {
+	return followerIdentityModel{OpenID: m.OpenID}
 }
 
-// reportChange adds the diagnostic of a change of the follower's tags that failed.
-func reportChange(diags *diag.Diagnostics, openid string, out membership.Outcome[int64], err error) {
+// gone: a follower who unfollowed the account took its tags with it. An openid of another
+// AppID (49003) is no such proof: it means the credentials are another account's. An
+// import, which leaves tag_ids null, reports the follower it did not find.
+func (r *UserTagsResource) gone(m userTagsModel, err error) bool {
+	return wechat.IsUnknownFollower(err) && !m.TagIDs.IsNull()
+}
+
+// explain reports a failed read or change of the follower's tags.
+func (r *UserTagsResource) explain(_ context.Context, diags *diag.Diagnostics, _ operation, m userTagsModel, err error) {
+	reportFollowerFailure(diags, m.OpenID.ValueString(), err)
+}
+
+// reportFollowerFailure adds the diagnostic of a read or change of the tags of the
+// follower openid that failed.
+func reportFollowerFailure(diags *diag.Diagnostics, openid string, err error) {
 	s := followerSubject(openid)
-	var batchErr *membership.BatchError[int64]
-	if errors.As(err, &batchErr) {
+	if batchErr := (*membership.BatchError[int64])(nil); errors.As(err, &batchErr) {
 		s.tagID = batchErr.Batch[0]
 		err = fmt.Errorf("tag %d: %w", s.tagID, err)
 	}
-	var limitErr *membership.LimitError
-	if errors.As(err, &limitErr) {
-		s.followerTags, s.followerTagsAfter = limitErr.Held, limitErr.After
+	report(diags, s, err)
+}
+
+// followerSubject is the subject of a failure about the follower openid.
+func followerSubject(openid string) subject {
+	return subject{
+		failure: "Unable to manage the tags of a follower", about: "Follower " + openid,
+		openids: []string{openid}, where: attributes{openids: path.Root("openid"), tag: path.Root("tag_ids")},
 	}
-	report(diags, s, withProgress(err, out, "tags"))
 }
 
 func (r *UserTagsResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan userTagsModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	desired := tagIDsOf(ctx, plan.TagIDs, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() || !r.tagsExistAtApply(ctx, desired, &resp.Diagnostics) {
-		return
-	}
-	openid := plan.OpenID.ValueString()
-	goal := membership.Goal[int64]{Desired: desired, Exclusive: plan.Exclusive.ValueBool()}
-	out, readErr, err := converge(ctx, followerTagsConfig, followerTags{r.client, openid}, goal)
-	// Nothing is saved when a change fails midway: Terraform would mark a half-created
-	// resource for replacement, while without state the next apply reads the follower's
-	// tags anew and makes only the changes still missing.
-	if readErr != nil || err != nil {
-		reportChange(&resp.Diagnostics, openid, out, cmp.Or(readErr, err))
-		return
-	}
-	plan.ID = plan.OpenID
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
-	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: plan.OpenID}, &resp.Diagnostics)
+	lifecycleOf(r).create(ctx, req, resp, func(ctx context.Context, plan userTagsModel, _ records, diags *diag.Diagnostics) (userTagsModel, error) {
+		desired := tagIDsOf(ctx, plan.TagIDs, diags)
+		if diags.HasError() || !r.tagsExistAtApply(ctx, desired, diags) {
+			return plan, nil
+		}
+		goal := membership.Goal[int64]{Desired: desired, Exclusive: plan.Exclusive.ValueBool()}
+		_, _, err := converge(ctx, r.tagsOf(plan), goal)
+		plan.ID = plan.OpenID
+		return plan, err
+	})
 }
 
 func (r *UserTagsResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
-		return
-	}
-	var state userTagsModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	// tag_ids is required, so only an import leaves it null: then every current tag is
-	// adopted.
-	importing := state.TagIDs.IsNull()
-	openid := state.OpenID.ValueString()
-	held, err := followerTags{r.client, openid}.Members(ctx)
-	if wechat.IsUnknownFollower(err) && !importing {
-		// The follower unfollowed the account, and its tags went with it. An openid of
-		// another AppID (49003) is no such proof: it means the credentials are another
-		// account's, and is reported below. The framework wants an identity even for a
-		// resource that is gone.
-		setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: state.OpenID}, &resp.Diagnostics)
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		report(&resp.Diagnostics, followerSubject(openid), err)
-		return
-	}
-	prior := tagIDsOf(ctx, state.TagIDs, &resp.Diagnostics)
-	state.TagIDs = tagIDSet(membership.Observed(prior, held, importing || state.Exclusive.ValueBool()), &resp.Diagnostics)
-	state.ID = state.OpenID
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
-	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: state.OpenID}, &resp.Diagnostics)
+	lifecycleOf(r).read(ctx, req, resp, func(ctx context.Context, state userTagsModel, _ records, diags *diag.Diagnostics) (userTagsModel, error) {
+		held, err := r.tagsOf(state).Members(ctx)
+		if err != nil {
+			return state, err
+		}
+		// tag_ids is required, so only an import leaves it null: then every current tag is
+		// adopted.
+		adopt := state.TagIDs.IsNull() || state.Exclusive.ValueBool()
+		state.TagIDs = tagIDSet(membership.Observed(tagIDsOf(ctx, state.TagIDs, diags), held, adopt), diags)
+		state.ID = state.OpenID
+		return state, nil
+	})
 }
 
 func (r *UserTagsResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
-		return
-	}
-	var plan, state userTagsModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	goal := membership.Goal[int64]{
-		Desired:   tagIDsOf(ctx, plan.TagIDs, &resp.Diagnostics),
-		Prior:     tagIDsOf(ctx, state.TagIDs, &resp.Diagnostics),
-		Exclusive: plan.Exclusive.ValueBool(),
-	}
-	if resp.Diagnostics.HasError() || !r.tagsExistAtApply(ctx, goal.Desired, &resp.Diagnostics) {
-		return
-	}
-	openid := plan.OpenID.ValueString()
-	out, readErr, err := converge(ctx, followerTagsConfig, followerTags{r.client, openid}, goal)
-	if readErr != nil {
-		report(&resp.Diagnostics, followerSubject(openid), readErr)
-		return
-	}
-	if err != nil {
-		reportChange(&resp.Diagnostics, openid, out, err)
-		// Record what the follower now carries among the tags this resource manages, so
-		// that the next plan shows only the changes still missing.
-		state.TagIDs = tagIDSet(membership.Managed(goal, out.Held), &resp.Diagnostics)
-		state.Exclusive = plan.Exclusive
-		plan = state
-	}
-	plan.ID = plan.OpenID
-	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
-	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: plan.OpenID}, &resp.Diagnostics)
+	lifecycleOf(r).update(ctx, req, resp, func(ctx context.Context, plan, state userTagsModel, _ records, diags *diag.Diagnostics) (userTagsModel, error) {
+		goal := membership.Goal[int64]{
+			Desired:   tagIDsOf(ctx, plan.TagIDs, diags),
+			Prior:     tagIDsOf(ctx, state.TagIDs, diags),
+			Exclusive: plan.Exclusive.ValueBool(),
+		}
+		if diags.HasError() || !r.tagsExistAtApply(ctx, goal.Desired, diags) {
+			return state, nil
+		}
+		held, known, err := converge(ctx, r.tagsOf(plan), goal)
+		plan.ID = plan.OpenID
+		switch {
+		case err == nil:
+			return plan, nil
+		case known:
+			// What the follower now carries among the tags this resource manages, so that
+			// the next plan shows only the changes still missing.
+			plan.TagIDs = tagIDSet(membership.Managed(goal, held), diags)
+			return plan, err
+		}
+		return state, err
+	})
 }
 
 func (r *UserTagsResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	if !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics) {
-		return
-	}
-	var state userTagsModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	goal := membership.Removal(tagIDsOf(ctx, state.TagIDs, &resp.Diagnostics))
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	openid := state.OpenID.ValueString()
-	// Only the managed tags the follower still carries are removed: a tag deleted
-	// meanwhile would make batchuntagging fail. A follower who unfollowed has none left.
-	out, readErr, err := converge(ctx, followerTagsConfig, followerTags{r.client, openid}, goal)
-	switch {
-	case wechat.IsUnknownFollower(cmp.Or(readErr, err)), readErr == nil && err == nil:
-		return
-	case readErr != nil:
-		report(&resp.Diagnostics, followerSubject(openid), readErr)
-		return
-	}
-	reportChange(&resp.Diagnostics, openid, out, err)
-	// The resource stays, managing the tags the follower still carries: the next destroy
-	// removes only those.
-	state.TagIDs = tagIDSet(membership.Managed(goal, out.Held), &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
-	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: state.OpenID}, &resp.Diagnostics)
+	lifecycleOf(r).delete(ctx, req, resp, func(ctx context.Context, state userTagsModel, _ records, diags *diag.Diagnostics) (userTagsModel, error) {
+		// Only the managed tags the follower still carries are removed: a tag deleted
+		// meanwhile would make batchuntagging fail.
+		goal := membership.Removal(tagIDsOf(ctx, state.TagIDs, diags))
+		if diags.HasError() {
+			return state, nil
+		}
+		held, known, err := converge(ctx, r.tagsOf(state), goal)
+		if err != nil && known {
+			// The resource stays, managing the tags the follower still carries: the next
+			// destroy removes only those.
+			state.TagIDs = tagIDSet(membership.Managed(goal, held), diags)
+		}
+		return state, err
+	})
+}
+
+// tagsOf is the membership of the follower of m.
+func (r *UserTagsResource) tagsOf(m userTagsModel) followerTags {
+	return followerTags{r.client, m.OpenID.ValueString()}
 }
 
 // ModifyPlan checks, at plan time, what WeChat would refuse at apply, for a new resource
@@ -269,44 +237,42 @@ func (r *UserTagsResource) Delete(ctx context.Context, req resource.DeleteReques
 // time, such as the id of a wechat_tag this plan creates, is left to apply, which reads the
 // follower and checks the limit before its first write.
 func (r *UserTagsResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if r.client == nil || (!req.State.Raw.IsNull() && !sameAccount(ctx, req.Private, r.client.AppID(), &resp.Diagnostics)) {
-		return
-	}
-	if req.Plan.Raw.IsNull() {
-		return
-	}
-	var plan userTagsModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || plan.TagIDs.IsUnknown() || plan.TagIDs.IsNull() {
-		return
-	}
-	var prior []int64
-	if !req.State.Raw.IsNull() {
-		var state userTagsModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() ||
-			state.TagIDs.Equal(plan.TagIDs) && state.Exclusive.Equal(plan.Exclusive) && state.OpenID.Equal(plan.OpenID) {
-			return
+	lifecycleOf(r).modifyPlan(ctx, req, resp, func(ctx context.Context, plan, prior *userTagsModel, _ records, diags *diag.Diagnostics) bool {
+		if plan.TagIDs.IsUnknown() || plan.TagIDs.IsNull() {
+			return false
 		}
-		if state.OpenID.Equal(plan.OpenID) {
-			prior = tagIDsOf(ctx, state.TagIDs, &resp.Diagnostics)
+		var priorIDs []int64
+		if prior != nil {
+			if prior.TagIDs.Equal(plan.TagIDs) && prior.Exclusive.Equal(plan.Exclusive) && prior.OpenID.Equal(plan.OpenID) {
+				return false
+			}
+			if prior.OpenID.Equal(plan.OpenID) {
+				priorIDs = tagIDsOf(ctx, prior.TagIDs, diags)
+			}
 		}
-	}
-	var known []int64
-	allKnown := true
-	for _, element := range plan.TagIDs.Elements() {
+		known, allKnown := knownTagIDs(plan.TagIDs)
+		checkTagsExist(ctx, r.client, path.Root("tag_ids"), known, diags)
+		if diags.HasError() || !allKnown || plan.OpenID.IsUnknown() || plan.Exclusive.IsUnknown() {
+			return false
+		}
+		goal := membership.Goal[int64]{Desired: known, Prior: priorIDs, Exclusive: plan.Exclusive.ValueBool()}
+		checkFollowerChange(ctx, r.client, plan.OpenID.ValueString(), goal, diags)
+		return false
+	})
+}
+
+// knownTagIDs are the ids of tag_ids known at plan time; allKnown is false when some are
+// not, such as the id of a wechat_tag this plan creates.
+func knownTagIDs(set types.Set) (known []int64, allKnown bool) {
+	allKnown = true
+	for _, element := range set.Elements() {
 		if n, ok := element.(types.Number); ok && !n.IsUnknown() && !n.IsNull() {
 			known = append(known, tagIDOf(n))
 		} else {
 			allKnown = false
 		}
 	}
-	checkTagsExist(ctx, r.client, path.Root("tag_ids"), known, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() || !allKnown || plan.OpenID.IsUnknown() || plan.Exclusive.IsUnknown() {
-		return
-	}
-	goal := membership.Goal[int64]{Desired: known, Prior: prior, Exclusive: plan.Exclusive.ValueBool()}
-	checkFollowerChange(ctx, r.client, plan.OpenID.ValueString(), goal, &resp.Diagnostics)
+	return known, allKnown
 }
 
 // tagsExistAtApply checks the tag ids again before the first write, against the tags/get
@@ -335,9 +301,9 @@ func checkFollowerChange(ctx context.Context, api membershipsAPI, openid string,
 			fmt.Sprintf("Reading the tags of follower %q to check the change failed; the apply reads them again before its first change: %s", openid, err))
 		return
 	}
-	changes, err := membership.Plan(followerTagsConfig, goal, held)
-	if err != nil {
-		reportChange(diags, openid, membership.Outcome[int64]{}, err)
+	changes := membership.Diff(goal, held)
+	if err := membership.CheckLimit(followerTagsConfig, len(held), changes); err != nil {
+		reportFollowerFailure(diags, openid, err)
 		return
 	}
 	shown := goal.Prior
@@ -348,8 +314,7 @@ func checkFollowerChange(ctx context.Context, api membershipsAPI, openid string,
 		}
 	}
 	if len(unshown) > 0 {
-		s.removed = tagLabels(ctx, api, unshown)
-		diags.Append(diagnose(exclusiveRemovesTags, s, nil))
+		diags.Append(exclusiveRemovesTags.diagnostic(s, tagLabels(ctx, api, unshown), nil))
 	}
 }
 
@@ -369,25 +334,22 @@ func tagLabels(ctx context.Context, api membershipsAPI, ids []int64) []string {
 }
 
 func (r *UserTagsResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	openid := req.ID
-	if openid == "" && req.Identity != nil {
-		var identity followerIdentityModel
-		resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
-		if resp.Diagnostics.HasError() {
-			return
+	lifecycleOf(r).importState(ctx, req, resp, func(ctx context.Context, openid string, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) (userTagsModel, error) {
+		if openid == "" && identity != nil {
+			var imported followerIdentityModel
+			diags.Append(identity.Get(ctx, &imported)...)
+			openid = imported.OpenID.ValueString()
 		}
-		openid = identity.OpenID.ValueString()
-	}
-	if !openIDPattern.MatchString(openid) {
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("%q is not an openid. Import a wechat_user_tags by the openid of the follower, such as ocYxcuAEy30bX0NXmGn4ypqx3tI0.", openid))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), openid)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("openid"), openid)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("exclusive"), false)...)
-	recordAccount(ctx, resp.Private, r.client.AppID(), &resp.Diagnostics)
-	setIdentity(ctx, resp.Identity, followerIdentityModel{OpenID: types.StringValue(openid)}, &resp.Diagnostics)
+		if !diags.HasError() && !openIDPattern.MatchString(openid) {
+			diags.AddError("Invalid import ID",
+				fmt.Sprintf("%q is not an openid. Import a wechat_user_tags by the openid of the follower, such as ocYxcuAEy30bX0NXmGn4ypqx3tI0.", openid))
+		}
+		// A null tag_ids tells the read that follows to adopt every tag of the follower.
+		return userTagsModel{
+			ID: types.StringValue(openid), OpenID: types.StringValue(openid),
+			TagIDs: types.SetNull(types.NumberType), Exclusive: types.BoolValue(false),
+		}, nil
+	})
 }
 
 func tagIDsOf(ctx context.Context, set types.Set, diags *diag.Diagnostics) []int64 {

@@ -112,8 +112,6 @@ type Client struct {
 	fresh  freshTags
 	tags   tagCache
 	appID  string
-	// planned counts the tags a plan creates, for the account's tag limit.
-	planned plannedTags
 	// memberships chooses how follower reads are answered, and holds the snapshot.
 	memberships *membershipReads
 }

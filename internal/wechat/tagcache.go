@@ -3,6 +3,7 @@ package wechat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 )
@@ -259,15 +260,16 @@ func (w *waiters) leave(early bool) {
 	}
 }
 
-// LookupTag returns the tag id from the account's tags as CachedTags has them. found is
-// false when that snapshot, the answer of a successful tags/get, does not list the tag.
-func (c *Client) LookupTag(ctx context.Context, id int64) (tag Tag, found bool, err error) {
+// LookupTag returns the tag id from the account's tags as CachedTags has them. When that
+// snapshot, the answer of a successful tags/get, does not list the tag, the error matches
+// ErrTagNotFound: the proof that the tag is gone.
+func (c *Client) LookupTag(ctx context.Context, id int64) (Tag, error) {
 	tags, err := c.CachedTags(ctx)
 	if err != nil {
-		return Tag{}, false, err
+		return Tag{}, err
 	}
 	if i, ok := tagIndex(tags, id); ok {
-		return tags[i], true, nil
+		return tags[i], nil
 	}
-	return Tag{}, false, nil
+	return Tag{}, fmt.Errorf("tag %d: %w", id, ErrTagNotFound)
 }

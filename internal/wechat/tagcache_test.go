@@ -156,20 +156,20 @@ func TestCachedTags_aCallerEditingItsResultChangesNothingElse(t *testing.T) {
 
 func TestClient_lookupTagAnswersFromTheSharedSnapshot(t *testing.T) {
 	f := newFixture(t, mockwechat.Config{Tags: []string{"VIP"}})
-	tag, found, err := f.client.LookupTag(t.Context(), firstTagID)
-	if err != nil || !found || tag != (wechat.Tag{ID: firstTagID, Name: "VIP"}) {
-		t.Errorf("LookupTag(%d) = %+v, %v, %v; want VIP, found", firstTagID, tag, found, err)
+	tag, err := f.client.LookupTag(t.Context(), firstTagID)
+	if err != nil || tag != (wechat.Tag{ID: firstTagID, Name: "VIP"}) {
+		t.Errorf("LookupTag(%d) = %+v, %v; want VIP", firstTagID, tag, err)
 	}
-	if tag, found, err := f.client.LookupTag(t.Context(), 999); err != nil || found {
-		t.Errorf("LookupTag(999) = %+v, %v, %v; want not found, no error", tag, found, err)
+	if tag, err := f.client.LookupTag(t.Context(), 999); !wechat.IsTagNotFound(err) {
+		t.Errorf("LookupTag(999) = %+v, %v; want the proof that it is gone", tag, err)
 	}
 	requireCallCount(t, f.mock, pathList, 1)
 
 	// A failed read proves nothing: it is an error, not "not found".
 	f = newFixture(t, mockwechat.Config{Tags: []string{"VIP"}})
 	must(t, f.mock.FailNext(pathList, wechat.CodeSystemBusy))
-	if _, found, err := f.client.LookupTag(t.Context(), firstTagID); !wechat.HasCode(err, wechat.CodeSystemBusy) || found {
-		t.Errorf("LookupTag with tags/get busy = found %v, %v; want the busy error", found, err)
+	if _, err := f.client.LookupTag(t.Context(), firstTagID); !wechat.HasCode(err, wechat.CodeSystemBusy) || wechat.IsTagNotFound(err) {
+		t.Errorf("LookupTag with tags/get busy = %v; want the busy error, no proof", err)
 	}
 }
 

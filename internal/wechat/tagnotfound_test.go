@@ -57,8 +57,8 @@ func TestClient_a45159ConfirmedByTagsGetProvesTheTagGone(t *testing.T) {
 	for _, tc := range tagCalls {
 		t.Run(tc.method, func(t *testing.T) {
 			f := newFixture(t, mockwechat.Config{Followers: twoFans, Tags: []string{"广东"}})
-			if _, found, err := f.client.LookupTag(t.Context(), firstTagID); err != nil || !found {
-				t.Fatalf("LookupTag before the delete = %v, %v", found, err)
+			if _, err := f.client.LookupTag(t.Context(), firstTagID); err != nil {
+				t.Fatalf("LookupTag before the delete = %v", err)
 			}
 			must(t, f.mock.DeleteTag(firstTagID))
 
@@ -66,8 +66,8 @@ func TestClient_a45159ConfirmedByTagsGetProvesTheTagGone(t *testing.T) {
 			requireTagNotFound(t, err, tc.endpoint, firstTagID)
 			requireCallCount(t, f.mock, pathList, 2)
 			// The confirmation's tags/get is the snapshot now.
-			if _, found, err := f.client.LookupTag(t.Context(), firstTagID); err != nil || found {
-				t.Errorf("LookupTag after the confirmation = %v, %v; want not found", found, err)
+			if _, err := f.client.LookupTag(t.Context(), firstTagID); !wechat.IsTagNotFound(err) {
+				t.Errorf("LookupTag after the confirmation = %v; want not found", err)
 			}
 			requireCallCount(t, f.mock, pathList, 2)
 		})

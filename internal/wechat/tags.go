@@ -17,6 +17,9 @@ const (
 	MaxTagsPerFollower = 20
 	// MaxOpenIDsPerBatch is how many openids one batchtagging or batchuntagging call takes.
 	MaxOpenIDsPerBatch = 50
+	// MaxTagsPerAccount is how many tags an account can hold. Whether WeChat counts its own
+	// system tags towards it is not documented.
+	MaxTagsPerAccount = 100
 )
 
 // System tags exist on every account and cannot be renamed or deleted.
