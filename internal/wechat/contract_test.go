@@ -460,6 +460,17 @@ func TestWire_documentedAnswersAreReadAsTheyMean(t *testing.T) {
 		}
 		requireRequests(t, srv, wireRequest{method: http.MethodPost, path: "/cgi-bin/user/tag/get", body: `{"tagid":134,"next_openid":""}`})
 	})
+	// Documented is {"count":0} for a tag without followers; a body without count says
+	// nothing of the tag, and read as its end it would drop the followers of the pages
+	// not read yet.
+	for _, body := range []string{`{}`, `{"errcode":0,"errmsg":"ok"}`} {
+		t.Run("user/tag/get answering "+body+" is an error", func(t *testing.T) {
+			srv := newWireServer(t, sampleFansAnswer, body)
+			if members, err := wireClient(t, srv).TagMembers(t.Context(), 134); err == nil {
+				t.Errorf("TagMembers = %v, nil; want an error", members)
+			}
+		})
+	}
 	t.Run("getidlist of a follower without tags answers an empty list", func(t *testing.T) {
 		srv := newWireServer(t, `{"tagid_list":[]}`)
 		ids, err := wireClient(t, srv).FollowerTags(t.Context(), sampleOpenID1)
