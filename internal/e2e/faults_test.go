@@ -142,10 +142,11 @@ func testConvergenceUnderFaults(t *testing.T, seed int64) {
 
 // applyOnce runs terraform apply (or destroy) once, and requires it to succeed. A lost
 // response is the provider's to resolve within the run (a create looked up by name, a
-// membership change read again), and at WECHAT_MAX_RETRIES=12 a transient failure that
-// outlasts every retry of a call is about one chance in six million: a second run would
-// only hide an apply that does not converge. The state must say nothing the account does
-// not hold, checked before the run's failure is reported.
+// membership change read again), and at WECHAT_MAX_RETRIES=12 a transient failure
+// outlasts every retry of a call about once in six million calls, once in several
+// thousand runs of this test: a second run would only hide an apply that does not
+// converge. The state must say nothing the account does not hold, checked before the
+// run's failure is reported.
 func applyOnce(t *testing.T, w *workspace, command string) {
 	t.Helper()
 	code, out := w.run(command, "-auto-approve", "-parallelism=10", "-no-color")
