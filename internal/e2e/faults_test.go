@@ -69,7 +69,7 @@ func faultSeeds(t *testing.T) []int64 {
 // TestFaults_applyConvergesWhenAThirdOfCallsFail proves the promise of Terraform against a
 // flaky service: with 30% of calls failing (busy, rate limited, HTTP 500, dropped
 // connections, responses lost after the change was applied) and every token expired in
-// the middle of the run, applying converges, the state is never wrong on the way, the
+// the middle of the run, one apply converges, the state is never wrong on the way, the
 // next plan is empty, and the account holds exactly what is configured: no duplicate, no
 // orphan, nothing lost, and the tags the account's servers gave followers untouched.
 func TestFaults_applyConvergesWhenAThirdOfCallsFail(t *testing.T) {
@@ -106,7 +106,7 @@ func testConvergenceUnderFaults(t *testing.T, seed int64) {
 		LostResponseRate: 0.06,
 	}))
 	stopExpiring := expireTokensAfter(w.mock, 150)
-	applies := applyUntilConverged(t, w, "apply")
+	applyOnce(t, w, "apply")
 	if !stopExpiring() {
 		t.Fatal("the apply made fewer than 150 calls: tokens were never expired mid-run")
 	}
@@ -121,7 +121,7 @@ func testConvergenceUnderFaults(t *testing.T, seed int64) {
 	checkAccountHoldsExactly(t, w.mock, followers, campaign.ID)
 	checkStateMatchesAccount(t, w)
 
-	applyUntilConverged(t, w, "destroy")
+	applyOnce(t, w, "destroy")
 	for _, tag := range w.mock.Tags() {
 		if strings.HasPrefix(tag.Name, "segment-") {
 			t.Errorf("tag %d %q is left after destroy", tag.ID, tag.Name)
@@ -135,26 +135,25 @@ func testConvergenceUnderFaults(t *testing.T, seed int64) {
 		checkFollower(t, w.mock, openid, want)
 	}
 
-	t.Logf("seed %d: converged after %d apply run(s), then an empty plan; %d API calls while faults were set: %d errcodes %v, %d HTTP 500, %d drops, %d lost responses; %d retries",
-		seed, applies, stats.Calls, sumCounts(stats.Errcodes), stats.Errcodes, stats.HTTP500, stats.Drops, stats.LostResponses, retries)
+	t.Logf("seed %d: converged in one apply, then an empty plan; %d API calls while faults were set: %d errcodes %v, %d HTTP 500, %d drops, %d lost responses; %d retries",
+		seed, stats.Calls, sumCounts(stats.Errcodes), stats.Errcodes, stats.HTTP500, stats.Drops, stats.LostResponses, retries)
 	t.Logf("seed %d: calls by endpoint through apply and plan: %v; %d tokens issued", seed, sortedCounts(calls), len(w.mock.IssuedTokens()))
 }
 
-// applyUntilConverged runs terraform apply (or destroy) until it succeeds, at most three
-// times: a run may fail when a call keeps failing, and then, and only then, it is run
-// again. After every run the state must say nothing the account does not hold.
-func applyUntilConverged(t *testing.T, w *workspace, command string) int {
+// applyOnce runs terraform apply (or destroy) once, and requires it to succeed. A lost
+// response is the provider's to resolve within the run (a create looked up by name, a
+// membership change read again), and at WECHAT_MAX_RETRIES=12 a transient failure
+// outlasts every retry of a call about once in six million calls, once in several
+// thousand runs of this test: a second run would only hide an apply that does not
+// converge. The state must say nothing the account does not hold, checked before the
+// run's failure is reported.
+func applyOnce(t *testing.T, w *workspace, command string) {
 	t.Helper()
-	for run := 1; run <= 3; run++ {
-		code, out := w.run(command, "-auto-approve", "-parallelism=10", "-no-color")
-		checkStateMatchesAccount(t, w)
-		if code == 0 {
-			return run
-		}
-		t.Logf("terraform %s run %d failed; running it again:\n%s", command, run, tail(out, 40))
+	code, out := w.run(command, "-auto-approve", "-parallelism=10", "-no-color")
+	checkStateMatchesAccount(t, w)
+	if code != 0 {
+		t.Fatalf("terraform %s failed; under these faults one run must converge:\n%s", command, tail(out, 60))
 	}
-	t.Fatalf("terraform %s did not converge in three runs", command)
-	return 0
 }
 
 // expireTokensAfter expires every token once the mock has served n API calls. stop

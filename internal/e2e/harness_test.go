@@ -1,7 +1,7 @@
 // Package e2e runs the provider as Terraform runs it in production: a binary of its own,
 // started by the Terraform CLI, one process per command, against the mock WeChat server.
 // It proves what the in-process acceptance tests cannot: behaviour across provider
-// processes, convergence under faults with repeated applies, and what reaches the logs.
+// processes, convergence under faults in one apply, and what reaches the logs.
 package e2e
 
 import (

@@ -12,3 +12,15 @@ func SetClock(s *CachedTokenSource, now func() time.Time) {
 	defer s.mu.Unlock()
 	s.now = now
 }
+
+// FetchWaiters is how many callers wait for the fetch in flight, 0 when none is: a test
+// that holds a fetch learns from it when every caller it started has joined the fetch,
+// rather than guessing with a sleep.
+func FetchWaiters(s *CachedTokenSource) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inflight == nil {
+		return 0
+	}
+	return s.inflight.waiters
+}

@@ -356,7 +356,7 @@ func (c *Client) tagMemberPages(ctx context.Context, tagID int64, visit func(pag
 			NextOpenID string `json:"next_openid"`
 		}{TagID: tagID, NextOpenID: next}
 		var page struct {
-			Count int `json:"count"`
+			Count *int `json:"count"`
 			Data  struct {
 				OpenID []string `json:"openid"`
 			} `json:"data"`
@@ -368,9 +368,15 @@ func (c *Client) tagMemberPages(ctx context.Context, tagID int64, visit func(pag
 		if err != nil {
 			return calls, c.confirmInvalidTagID(ctx, tagID, since, err)
 		}
+		// A tag without followers answers {"count":0}. A body without count is no page of
+		// the listing, and taking it for the end would read the tag's followers as gone,
+		// as a tags/get without tags would read the account's tags as gone.
+		if page.Count == nil {
+			return calls, errors.New("WeChat user/tag/get: the response carries no count")
+		}
 		// next_openid names the last openid returned even on the last page, so only an
 		// empty page ends the listing.
-		if page.Count == 0 || len(page.Data.OpenID) == 0 {
+		if *page.Count == 0 || len(page.Data.OpenID) == 0 {
 			return calls, nil
 		}
 		visit(page.Data.OpenID)

@@ -540,34 +540,46 @@ func TestCachedTokenSource_callersShareAFailedFetchForAWhile(t *testing.T) {
 	}
 }
 
-// Concurrent callers share one successful fetch, and its token.
+// Concurrent callers share one successful fetch, and its token. The fetch is held until
+// every caller waits for it: a caller that arrived after it ended would be answered from
+// the cache, which proves nothing of sharing.
 func TestCachedTokenSource_callersShareASuccessfulFetch(t *testing.T) {
 	release := make(chan struct{})
+	var releaseOnce sync.Once
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
 		<-release
-		fmt.Fprintf(w, `{"access_token":"86_token%d","expires_in":7200}`, calls.Add(1))
+		fmt.Fprintf(w, `{"access_token":"86_token%d","expires_in":7200}`, n)
 	}))
 	t.Cleanup(srv.Close)
+	// Registered after srv.Close, so run before it: a held handler would keep Close waiting.
+	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) })
 	tokens, err := wechat.NewStableTokenSource(wechat.Config{BaseURL: srv.URL}, testAppID, testSecret)
 	must(t, err)
 
 	const callers = 20
 	got := make([]string, callers)
+	errs := make([]error, callers)
 	var wg sync.WaitGroup
 	for i := range callers {
-		wg.Go(func() {
-			var err error
-			got[i], err = tokens.Token(t.Context())
-			must(t, err)
-		})
+		wg.Go(func() { got[i], errs[i] = tokens.Token(t.Context()) })
 	}
-	time.Sleep(20 * time.Millisecond) // most callers are waiting for the fetch by now
-	close(release)
+	deadline := time.Now().Add(10 * time.Second)
+	for wechat.FetchWaiters(tokens) < callers {
+		if n := calls.Load(); n > 1 {
+			t.Fatalf("%d stable_token calls while the first was in flight, want 1", n)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10 s, %d of %d callers wait for the fetch in flight", wechat.FetchWaiters(tokens), callers)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	releaseOnce.Do(func() { close(release) })
 	wg.Wait()
 	for i, token := range got {
-		if token != "86_token1" {
-			t.Errorf("caller %d got %q, want 86_token1", i, token)
+		if errs[i] != nil || token != "86_token1" {
+			t.Errorf("caller %d got %q, %v; want 86_token1", i, token, errs[i])
 		}
 	}
 	if n := calls.Load(); n != 1 {

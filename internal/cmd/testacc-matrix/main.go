@@ -211,17 +211,50 @@ type event struct {
 	ImportPath string // of build-output events
 }
 
-// skipped is a test that skipped, and what it printed, which says why.
+// skipped is a test that skipped: the message of its skip, and all it printed.
 type skipped struct {
 	test   string
 	reason string
+	output string
 }
 
-// tfversionSkip is what every tfversion check prints when it skips a test, such as
+// tfversionSkip is the message of every tfversion check that skips a test, such as
 // "Terraform CLI version 1.5.7 is below minimum version 1.7.0: skipping test".
-var tfversionSkip = regexp.MustCompile(`Terraform CLI version .*: skipping test`)
+var tfversionSkip = regexp.MustCompile(`^Terraform CLI version .*: skipping test`)
 
+// byVersionCheck judges the skip's own message only: a test may log the phrase, say of a
+// file it leaves out, and then skip for another reason.
 func (s skipped) byVersionCheck() bool { return tfversionSkip.MatchString(s.reason) }
+
+// logLine is the start of a line that t.Log, t.Skip and the like print: the file and line
+// of the call, indented. Further lines of the same message are indented by 8 spaces.
+var logLine = regexp.MustCompile(`^ +[^ :]+:\d+: `)
+
+// skipReason is the message of a skipped test's t.Skip, out of what the test printed:
+// go test prints it as it prints a t.Log, as the last message before "--- SKIP". A test
+// that skipped with t.SkipNow, which has no message, is credited with the one it logged
+// last: go test -json gives no way to tell them apart.
+func skipReason(output string) string {
+	lines := strings.Split(output, "\n")
+	for i, line := range lines {
+		if strings.HasPrefix(strings.TrimLeft(line, " "), "--- SKIP: ") {
+			lines = lines[:i]
+		}
+	}
+	var reason []string
+	continues := false
+	for _, line := range lines {
+		switch loc := logLine.FindStringIndex(line); {
+		case loc != nil:
+			reason, continues = []string{line[loc[1]:]}, true
+		case continues && strings.HasPrefix(line, "        "):
+			reason = append(reason, strings.TrimPrefix(line, "        "))
+		default:
+			continues = false
+		}
+	}
+	return strings.Join(reason, "\n")
+}
 
 type tally struct {
 	passed, failed int // tests and subtests
@@ -323,7 +356,7 @@ func (r *reporter) handle(line []byte) {
 		delete(r.held, key)
 	case e.Action == "skip":
 		out := strings.Join(r.held[key], "")
-		r.skipped = append(r.skipped, skipped{test: e.Test, reason: out})
+		r.skipped = append(r.skipped, skipped{test: e.Test, reason: skipReason(out), output: out})
 		fmt.Fprint(r.console, out)
 		delete(r.held, key)
 	}
@@ -365,8 +398,8 @@ func writeTable(w io.Writer, rows []row) error {
 			fmt.Fprintf(w, "%s %s: no test passed: were the packages given?\n", r.cli.Product, r.cli.Version)
 		}
 		for _, s := range res.skippedOtherwise() {
-			fmt.Fprintf(w, "%s %s: %s skipped, but not by a tfversion check; only the CLI's version may skip a test:\n%s",
-				r.cli.Product, r.cli.Version, s.test, s.reason)
+			fmt.Fprintf(w, "%s %s: %s skipped (%q), but not by a tfversion check; only the CLI's version may skip a test:\n%s",
+				r.cli.Product, r.cli.Version, s.test, s.reason, s.output)
 		}
 		if res.logPath != "" {
 			fmt.Fprintf(w, "%s %s: go test -json log in %s\n", r.cli.Product, r.cli.Version, res.logPath)

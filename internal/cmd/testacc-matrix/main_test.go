@@ -98,6 +98,91 @@ func TestReporter_showsWhatPlainGoTestShowsAndCountsEveryTest(t *testing.T) {
 	}
 }
 
+// skipStream is go test -json output, as Go 1.26 writes it, of tests that print the
+// tfversion phrase and skip: only a test whose t.Skip says it skipped by version.
+const skipStream = `{"Action":"run","Package":"example.com/p","Test":"TestLogsThePhraseThenSkipsOtherwise"}
+{"Action":"output","Package":"example.com/p","Test":"TestLogsThePhraseThenSkipsOtherwise","Output":"=== RUN   TestLogsThePhraseThenSkipsOtherwise\n"}
+{"Action":"output","Package":"example.com/p","Test":"TestLogsThePhraseThenSkipsOtherwise","Output":"    p_test.go:4: Terraform CLI version 1.5.7 is below minimum version 1.7.0: skipping test\n"}
+{"Action":"output","Package":"example.com/p","Test":"TestLogsThePhraseThenSkipsOtherwise","Output":"    p_test.go:5: no mock today\n"}
+{"Action":"output","Package":"example.com/p","Test":"TestLogsThePhraseThenSkipsOtherwise","Output":"        it is Tuesday\n"}
+{"Action":"output","Package":"example.com/p","Test":"TestLogsThePhraseThenSkipsOtherwise","Output":"--- SKIP: TestLogsThePhraseThenSkipsOtherwise (0.00s)\n"}
+{"Action":"skip","Package":"example.com/p","Test":"TestLogsThePhraseThenSkipsOtherwise","Elapsed":0}
+{"Action":"run","Package":"example.com/p","Test":"TestQuotesThePhraseInItsSkip"}
+{"Action":"output","Package":"example.com/p","Test":"TestQuotesThePhraseInItsSkip","Output":"=== RUN   TestQuotesThePhraseInItsSkip\n"}
+{"Action":"output","Package":"example.com/p","Test":"TestQuotesThePhraseInItsSkip","Output":"    p_test.go:9: left out: Terraform CLI version 1.5.7 is below minimum version 1.14.0: skipping test (main.tfquery.hcl is a query file)\n"}
+{"Action":"output","Package":"example.com/p","Test":"TestQuotesThePhraseInItsSkip","Output":"--- SKIP: TestQuotesThePhraseInItsSkip (0.00s)\n"}
+{"Action":"skip","Package":"example.com/p","Test":"TestQuotesThePhraseInItsSkip","Elapsed":0}
+{"Action":"run","Package":"example.com/p","Test":"TestParent"}
+{"Action":"output","Package":"example.com/p","Test":"TestParent","Output":"=== RUN   TestParent\n"}
+{"Action":"run","Package":"example.com/p","Test":"TestParent/byVersion"}
+{"Action":"output","Package":"example.com/p","Test":"TestParent/byVersion","Output":"=== RUN   TestParent/byVersion\n"}
+{"Action":"output","Package":"example.com/p","Test":"TestParent/byVersion","Output":"    p_test.go:14: reading the example\n"}
+{"Action":"output","Package":"example.com/p","Test":"TestParent/byVersion","Output":"    testing.go:27: Terraform CLI version 1.5.7 is below minimum version 1.7.0: skipping test\n"}
+{"Action":"output","Package":"example.com/p","Test":"TestParent/byVersion","Output":"--- SKIP: TestParent/byVersion (0.00s)\n"}
+{"Action":"skip","Package":"example.com/p","Test":"TestParent/byVersion","Elapsed":0}
+{"Action":"output","Package":"example.com/p","Test":"TestParent","Output":"--- PASS: TestParent (0.00s)\n"}
+{"Action":"pass","Package":"example.com/p","Test":"TestParent","Elapsed":0}
+`
+
+// A test that logs the tfversion phrase and then skips for another reason is a skip the
+// matrix must not accept: the verdict reads the skip's own message.
+func TestReporter_judgesASkipByItsOwnMessageNotByWhatTheTestLogged(t *testing.T) {
+	var console bytes.Buffer
+	rep := newReporter(&console)
+	if err := rep.read(strings.NewReader(skipStream)); err != nil {
+		t.Fatal(err)
+	}
+	want := []skipped{
+		{test: "TestLogsThePhraseThenSkipsOtherwise", reason: "no mock today\nit is Tuesday"},
+		{test: "TestQuotesThePhraseInItsSkip", reason: "left out: Terraform CLI version 1.5.7 is below minimum version 1.14.0: skipping test (main.tfquery.hcl is a query file)"},
+		{test: "TestParent/byVersion", reason: "Terraform CLI version 1.5.7 is below minimum version 1.7.0: skipping test"},
+	}
+	if len(rep.skipped) != len(want) {
+		t.Fatalf("skipped %+v, want %d tests", rep.skipped, len(want))
+	}
+	for i, s := range rep.skipped {
+		if s.test != want[i].test || s.reason != want[i].reason {
+			t.Errorf("skip %d is %s for %q, want %s for %q", i, s.test, s.reason, want[i].test, want[i].reason)
+		}
+	}
+	result := suiteResult{tally: rep.tally}
+	var otherwise []string
+	for _, s := range result.skippedOtherwise() {
+		otherwise = append(otherwise, s.test)
+	}
+	if !slices.Equal(otherwise, []string{"TestLogsThePhraseThenSkipsOtherwise", "TestQuotesThePhraseInItsSkip"}) {
+		t.Errorf("skipped otherwise than by a tfversion check: %v, want the two tests whose skip gives another reason", otherwise)
+	}
+	if result.ok() {
+		t.Error("ok() = true for a run with skips that no tfversion check made")
+	}
+
+	// The table still shows everything the test printed, to say what it was doing.
+	var table bytes.Buffer
+	if err := writeTable(&table, []row{{cli: cliAt("/usr/local/bin/terraform", tfcli.Terraform, "1.5.7"), result: result}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), `TestLogsThePhraseThenSkipsOtherwise skipped ("no mock today\nit is Tuesday")`) ||
+		!strings.Contains(table.String(), "p_test.go:4: Terraform CLI version 1.5.7") {
+		t.Errorf("the table does not name the skip's reason and the test's output:\n%s", table.String())
+	}
+}
+
+func TestSkipReason_isTheLastMessageBeforeTheSkipLine(t *testing.T) {
+	for output, want := range map[string]string{
+		"    a_test.go:1: one\n    a_test.go:2: two\n--- SKIP: TestA (0.00s)\n":                        "two",
+		"    a_test.go:1: one\n        more of one\n--- SKIP: TestA (0.00s)\n":                         "one\nmore of one",
+		"    a_test.go:1: one\nprinted, not logged\n        indented print\n--- SKIP: TestA (0.00s)\n": "one",
+		"    a_test.go:1: \n--- SKIP: TestA (0.00s)\n":                                                 "",
+		"--- SKIP: TestA (0.00s)\n": "",
+		"    --- SKIP: TestA/b (0.00s)\n    a_test.go:9: after the skip line\n": "",
+	} {
+		if got := skipReason(output); got != want {
+			t.Errorf("skipReason(%q) = %q, want %q", output, got, want)
+		}
+	}
+}
+
 func TestSuiteResult_okOnlyWhenTestsPassedAndOnlyVersionChecksSkipped(t *testing.T) {
 	versionSkip := skipped{test: "TestA", reason: "Terraform CLI version 1.12.6 is between 1.0.0 and 1.13.0: skipping test.\n"}
 	handSkip := skipped{test: "TestB", reason: "not today\n"}
