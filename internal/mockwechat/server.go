@@ -200,18 +200,6 @@ type call struct {
 	now     time.Time
 }
 
-func (c *call) decode(v any) error {
-	switch {
-	case c.readErr != nil:
-		return apiError(47001)
-	case len(bytes.TrimSpace(c.body)) == 0:
-		return apiError(44002)
-	case json.Unmarshal(c.body, v) != nil:
-		return apiError(47001)
-	}
-	return nil
-}
-
 const maxBodyBytes = 1 << 20
 
 // ServeHTTP serves the API and, under /_mock/, the admin endpoints.
