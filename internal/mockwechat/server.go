@@ -68,6 +68,7 @@ var errmsgs = map[int]string{
 	40013: "invalid appid",
 	40014: "invalid access_token",
 	40032: "invalid openid list size",
+	40066: "invalid url",
 	40125: "invalid appsecret",
 	41001: "access_token missing",
 	41002: "appid missing",
@@ -210,7 +211,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ep, ok := endpoints[r.URL.Path]
 	if !ok {
-		writeJSON(w, http.StatusNotFound, adminFailure{Error: "no such endpoint: " + r.URL.Path})
+		// A body without errcode reads as success to the SDKs that never look at the
+		// status. The path, not the URL: the query carries tokens and secrets.
+		err := &Error{Code: 40066, Message: errmsgs[40066] + " hint: [the mock does not serve " + r.URL.Path + "]"}
+		writeAPIReply(w, nil, err, s.cfg.Now())
 		return
 	}
 	c := &call{query: r.URL.Query()}

@@ -37,6 +37,7 @@ func TestAnswers_areCompactJSONWithNothingAfterIt(t *testing.T) {
 		{http.MethodPost, api("/cgi-bin/tags/getidlist"), map[string]string{"openid": openids[0]}, `\{"tagid_list":\[100\]\}`},
 		{http.MethodPost, api("/cgi-bin/user/tag/get"), map[string]any{"tagid": 2}, `\{"count":0\}`},
 		{http.MethodGet, "/cgi-bin/tags/get", nil, `\{"errcode":41001,"errmsg":"access_token missing rid: ` + rid + `"\}`},
+		{http.MethodPost, api("/cgi-bin/user/info"), "{}", `\{"errcode":40066,"errmsg":"invalid url hint: \[the mock does not serve /cgi-bin/user/info\] rid: ` + rid + `"\}`},
 	} {
 		a, err := f.send(tc.method, tc.target, tc.body)
 		if err != nil {
