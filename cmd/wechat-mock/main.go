@@ -10,12 +10,16 @@
 //	            [-tags NAME,...] [-ready-file PATH] [-allow-remote]
 //	            [-page-size N] [-foreign-openids OPENID,...]
 //	            [-daily-quota PATH=N,...]
+//	wechat-mock -wait-ready-file PATH
 //
 // -addr 127.0.0.1:0 picks a free port; with -ready-file the base URL (e.g.
 // http://127.0.0.1:41234, no newline) is written to PATH once the mock
-// listens, and removed when it stops. -tags creates tags in order, with ids
-// 100, 101, ... Followers are those of -followers, then -generate-followers
-// deterministic openids.
+// listens, and removed when it stops. A script that started the mock in the
+// background waits for it with wechat-mock -wait-ready-file PATH, which
+// prints the base URL once the mock listens, or fails after 15 s; it waits
+// on past a file left by a killed mock. -tags creates tags in order, with
+// ids 100, 101, ... Followers are those of -followers, then
+// -generate-followers deterministic openids.
 //
 // The admin API under /_mock/ (no token needed) inspects and changes the
 // account: GET /_mock/state, /_mock/calls, /_mock/followers,
@@ -50,13 +54,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat"
+	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat/readyfile"
 )
 
 func main() {
@@ -89,6 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	seed := fs.Int64("seed", 1, "seed for -generate-followers; the same seed gives the same openids")
 	tags := fs.String("tags", "", "comma-separated `names` of tags that exist at start (ids 100, 101, ...)")
 	readyFile := fs.String("ready-file", "", "once listening, write the base URL to `path` (removed on exit)")
+	awaitFile := fs.String("wait-ready-file", "", "serve nothing: wait until the mock started with -ready-file `path` listens, print its base URL and exit")
 	pageSize := fs.Int("page-size", 10000, "openids per page of user/tag/get (`N`), to test paging with few followers")
 	foreign := fs.String("foreign-openids", "", "comma-separated `openids` of another AppID, which tag calls refuse with 49003")
 	quotas := fs.String("daily-quota", "", "comma-separated daily call limits by API path, such as `/cgi-bin/tags/getidlist=500`")
@@ -97,6 +102,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q; see -h", fs.Args())
+	}
+	if *awaitFile != "" {
+		if fs.NFlag() > 1 {
+			return errors.New("-wait-ready-file waits for a mock started separately, and takes no other flag")
+		}
+		return awaitMock(ctx, *awaitFile, stdout)
 	}
 	if *generate < 0 {
 		return fmt.Errorf("-generate-followers %d: want 0 or more", *generate)
@@ -134,7 +145,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	base := "http://" + ln.Addr().String()
 	if *readyFile != "" {
-		if err := writeFileAtomic(*readyFile, base); err != nil {
+		if err := readyfile.Write(*readyFile, base); err != nil {
 			_ = ln.Close() // the ready file's error is the one to report
 			return err
 		}
@@ -213,23 +224,19 @@ func splitList(s string) []string {
 	return items
 }
 
-// writeFileAtomic writes through a temporary file and a rename, so that a
-// Makefile polling for the file never reads half a URL.
-func writeFileAtomic(path, content string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".wechat-mock-ready-*")
+// awaitTimeout bounds the wait of -wait-ready-file, so that a script whose mock failed
+// to start stops instead of waiting for ever; a mock listens within milliseconds.
+const awaitTimeout = 15 * time.Second
+
+func awaitMock(ctx context.Context, path string, stdout io.Writer) error {
+	ctx, cancel := context.WithTimeoutCause(ctx, awaitTimeout,
+		fmt.Errorf("nothing listened within %v: did the mock fail to start? (see its output)", awaitTimeout))
+	defer cancel()
+	base, err := readyfile.Await(ctx, path)
 	if err != nil {
 		return err
 	}
-	_, err = tmp.WriteString(content)
-	if closeErr := tmp.Close(); err == nil {
-		err = closeErr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name()) // the write's error is the one to report
-	}
+	_, err = fmt.Fprintln(stdout, base)
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat/readyfile"
 )
 
 // syncBuffer is written by the server's goroutines while the test reads it.
@@ -63,7 +66,13 @@ type mock struct {
 // and waits for its ready file.
 func startMock(t *testing.T, args ...string) *mock {
 	t.Helper()
-	m := &mock{ready: filepath.Join(t.TempDir(), "url")}
+	return startMockAt(t, filepath.Join(t.TempDir(), "url"), args...)
+}
+
+// startMockAt is startMock with the ready file at ready.
+func startMockAt(t *testing.T, ready string, args ...string) *mock {
+	t.Helper()
+	m := &mock{ready: ready}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
@@ -79,13 +88,13 @@ func startMock(t *testing.T, args ...string) *mock {
 		}
 	})
 
-	for deadline := time.Now().Add(5 * time.Second); m.base == ""; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no ready file; stderr: %s", m.stderr.String())
-		}
-		data, _ := os.ReadFile(m.ready)
-		m.base = string(data)
+	waitCtx, cancelWait := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancelWait()
+	base, err := readyfile.Await(waitCtx, m.ready)
+	if err != nil {
+		t.Fatalf("%v; stderr: %s", err, m.stderr.String())
 	}
+	m.base = base
 	return m
 }
 
@@ -235,6 +244,48 @@ func TestRun_pageSizeForeignOpenIDsAndQuotas(t *testing.T) {
 	}
 	if quotas := get(t, m.base+"/_mock/quotas"); !strings.Contains(quotas, `"/cgi-bin/tags/get":{"daily_limit":1,"used":0,"remain":1}`) {
 		t.Errorf("GET /_mock/quotas: %s", quotas)
+	}
+}
+
+// A script starts the mock in the background and waits with -wait-ready-file, which
+// prints the base URL once the mock listens, even where a killed mock left its ready
+// file behind.
+func TestWaitReadyFile_waitsForTheMockAndPrintsItsBaseURL(t *testing.T) {
+	ready := filepath.Join(t.TempDir(), "mock-url")
+	ln, err := new(net.ListenConfig).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	must(t, err)
+	must(t, os.WriteFile(ready, []byte("http://"+ln.Addr().String()), 0o600))
+	must(t, ln.Close())
+
+	var out syncBuffer
+	waited := make(chan error, 1)
+	go func() { waited <- run(t.Context(), []string{"-wait-ready-file", ready}, &out, io.Discard) }()
+	select {
+	case err := <-waited:
+		t.Fatalf("-wait-ready-file returned before the mock started (%v), printing %q", err, out.String())
+	case <-time.After(200 * time.Millisecond):
+	}
+	m := startMockAt(t, ready)
+	must(t, <-waited)
+	if out.String() != m.base+"\n" {
+		t.Errorf("-wait-ready-file printed %q, want %q", out.String(), m.base+"\n")
+	}
+}
+
+func TestWaitReadyFile_failsWhenNoMockListens(t *testing.T) {
+	ready := filepath.Join(t.TempDir(), "mock-url")
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	var out syncBuffer
+	if err := run(ctx, []string{"-wait-ready-file", ready}, &out, io.Discard); err == nil || !strings.Contains(err.Error(), ready) {
+		t.Errorf("-wait-ready-file without a mock: %v, want an error naming %s", err, ready)
+	}
+	if out.String() != "" {
+		t.Errorf("-wait-ready-file without a mock printed %q", out.String())
+	}
+	err := run(t.Context(), []string{"-wait-ready-file", ready, "-addr", "127.0.0.1:0"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "takes no other flag") {
+		t.Errorf("-wait-ready-file with -addr: %v, want it refused", err)
 	}
 }
 

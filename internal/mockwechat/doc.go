@@ -15,20 +15,43 @@
 // # Wire format
 //
 // Every API answer is HTTP 200 with Content-Type "application/json;
-// charset=utf-8"; errors are {"errcode":N,"errmsg":"<text> rid: <id>"} where
-// the request id is three dash-separated groups of eight hex digits, the
-// first being the Unix time, as the real service does. Names are not
-// HTML-escaped. Unknown paths get HTTP 404 with {"error":"..."}; they are not
-// API paths and are not counted by Calls.
+// charset=utf-8" and a Content-Length; the body is compact JSON that ends at
+// its closing brace, without the newline json.Encoder would add (co-wechat-api
+// cannot parse one). Errors are {"errcode":N,"errmsg":"<text> rid: <id>"}
+// where the request id is three dash-separated groups of eight hex digits,
+// the first being the Unix time, as the real service does. Names are not
+// HTML-escaped; U+2028 and U+2029 are, as encoding/json always escapes them.
+//
+// A path the mock does not serve (/cgi-bin/user/info, /cgi-bin/user/get, ...)
+// answers like an API error: HTTP 200, errcode 40066 "invalid url hint: [the
+// mock does not serve PATH] rid: ...". That is what wechatpy users report
+// WeChat answering for a wrong path (wechatpy#121, #289); the mock's choice,
+// uncertain. Such paths are not counted by Calls and never fail by faults.
 //
 // Checks run in this order on every API request: the latency and the
 // fault of the call (see Faults below; an error queued by FailNext comes
 // first), the HTTP method (43001 "require GET method" / 43002 "require
 // POST method"), the access token (tag endpoints only), the body (44002 when
-// empty, 47001 when it is not JSON of the expected shape, e.g. a tag id sent
-// as a string, or is over 1 MiB), then the endpoint's own rules. Unknown JSON fields are
-// ignored; a missing field reads as its zero value (a tags/update without an
-// id names tag 0, a system tag, so it fails with 45058).
+// empty, 47001 when it is not one JSON object, has a duplicate key or is over
+// 1 MiB), then the endpoint's own rules.
+//
+// Request bodies are read with exact keys, as WeChat matches them: a client
+// must send openid_list, not OpenID_List (Go's json.Unmarshal would accept
+// that). Choices, where WeChat's answer is undocumented:
+//   - A misspelled member is a missing one, and null reads as absent. A
+//     missing member answers what an empty or invalid value answers: a
+//     missing openid_list is 40032, a missing tag id 45159 (not tag 0's
+//     45058), a missing tag name 45157, a missing openid 40003, a missing
+//     grant_type, appid or secret 40002, 41002 or 41004, a missing cgi_path
+//     76003. next_openid and force_refresh are optional.
+//   - A member of the wrong type is 47001: a tag id sent as a string
+//     ("tagid":"100"), or as 100.0. SDK authors report that answer from
+//     WeChat for string ids (uncertain; PowerWeChat#356 changed its tag ids
+//     to numbers for it).
+//   - A duplicate key, at the top level or in the "tag" object, is 47001:
+//     {"tagid":100,"tagid":101} has no safe reading.
+//   - Unknown members are ignored, as the real service ignores them (one SDK
+//     sends "tagid":0 to getidlist).
 //
 // # Faults
 //

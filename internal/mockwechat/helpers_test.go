@@ -105,9 +105,10 @@ type reply struct {
 
 // answer is an HTTP answer as it came.
 type answer struct {
-	status      int
-	contentType string
-	body        []byte
+	status        int
+	contentType   string
+	contentLength string
+	body          []byte
 }
 
 // send sends body as is if it is a string, as JSON otherwise, and none if
@@ -145,7 +146,7 @@ func (f *fixture) send(method, target string, body any) (answer, error) {
 func readAnswer(resp *http.Response) (answer, error) {
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
-	return answer{resp.StatusCode, resp.Header.Get("Content-Type"), data}, err
+	return answer{resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Length"), data}, err
 }
 
 // do is send for a call that must get a JSON answer. It reports failures

@@ -97,13 +97,14 @@ type rateLimit struct {
 // with "/", or holding a query or white space: 76003; an /sns/ path, which takes a user's
 // token rather than the account's: 76022; a path the mock does not serve: 76021.
 func (s *Server) apiQuota(c *call) (any, error) {
-	var req struct {
-		CGIPath string `json:"cgi_path"`
-	}
-	if err := c.decode(&req); err != nil {
+	body, err := c.object()
+	if err != nil {
 		return nil, err
 	}
-	path := req.CGIPath
+	var path string // missing: empty, which is malformed
+	if _, err := body.decode(fields{"cgi_path": &path}); err != nil {
+		return nil, err
+	}
 	switch {
 	case !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?# \t\r\n"):
 		return nil, apiError(76003)

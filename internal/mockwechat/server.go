@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -67,6 +68,7 @@ var errmsgs = map[int]string{
 	40013: "invalid appid",
 	40014: "invalid access_token",
 	40032: "invalid openid list size",
+	40066: "invalid url",
 	40125: "invalid appsecret",
 	41001: "access_token missing",
 	41002: "appid missing",
@@ -199,18 +201,6 @@ type call struct {
 	now     time.Time
 }
 
-func (c *call) decode(v any) error {
-	switch {
-	case c.readErr != nil:
-		return apiError(47001)
-	case len(bytes.TrimSpace(c.body)) == 0:
-		return apiError(44002)
-	case json.Unmarshal(c.body, v) != nil:
-		return apiError(47001)
-	}
-	return nil
-}
-
 const maxBodyBytes = 1 << 20
 
 // ServeHTTP serves the API and, under /_mock/, the admin endpoints.
@@ -221,7 +211,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ep, ok := endpoints[r.URL.Path]
 	if !ok {
-		writeJSON(w, http.StatusNotFound, adminFailure{Error: "no such endpoint: " + r.URL.Path})
+		// A body without errcode reads as success to the SDKs that never look at the
+		// status. The path, not the URL: the query carries tokens and secrets.
+		err := &Error{Code: 40066, Message: errmsgs[40066] + " hint: [the mock does not serve " + r.URL.Path + "]"}
+		writeAPIReply(w, nil, err, s.cfg.Now())
 		return
 	}
 	c := &call{query: r.URL.Query()}
@@ -300,6 +293,8 @@ func requestID(now time.Time) string {
 	return fmt.Sprintf("%08x-%08x-%08x", uint32(now.Unix()), rand.Uint32(), rand.Uint32()) //nolint:gosec // truncation intended
 }
 
+// writeJSON answers v as WeChat does: compact JSON, names unescaped (json.Marshal would
+// write "<" as \u003c), and no trailing newline, which co-wechat-api cannot parse.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -308,9 +303,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(body)
 }
 
 // FailNext makes the next request to an API path (e.g.

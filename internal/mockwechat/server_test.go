@@ -35,11 +35,15 @@ func TestNames_roundTripAsUTF8WithoutHTMLEscaping(t *testing.T) {
 	}
 }
 
-func TestUnknownPaths_areHTTP404WithJSONAndNotCounted(t *testing.T) {
+func TestUnknownPaths_answer40066AndAreNotCounted(t *testing.T) {
 	f := newFixture(t, mockwechat.Config{})
-	for _, path := range []string{"/", "/cgi-bin/tags/list", "/cgi-bin/user/get"} {
-		if r := f.do(http.MethodGet, path, nil); r.status != http.StatusNotFound || !strings.Contains(r.raw, `"error"`) {
-			t.Errorf("GET %s: HTTP %d %s, want 404 with a JSON error", path, r.status, r.raw)
+	for _, path := range []string{"/", "/cgi-bin/tags/list", "/cgi-bin/user/get", "/cgi-bin/user/info"} {
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			r := f.do(method, path+"?access_token="+f.token, "{}")
+			wantErr(t, r, 40066)
+			if !strings.Contains(r.ErrMsg, "the mock does not serve "+path+"]") || strings.Contains(r.ErrMsg, f.token) {
+				t.Errorf("%s %s: errmsg %q, want it to name the path and not the token", method, path, r.ErrMsg)
+			}
 		}
 	}
 	if calls := f.srv.Calls(); len(calls) != 0 {

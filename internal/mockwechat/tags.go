@@ -201,17 +201,37 @@ func (s *Server) tagList() []Tag {
 
 // API handlers.
 
-// tagRequest is the body of tags/create, tags/update and tags/delete.
-type tagRequest struct {
-	Tag tagRef `json:"tag"`
+// tagFields is the "tag" object of tags/create, tags/update and tags/delete. A missing
+// name reads as the empty name (45157) and a missing id as an invalid one (45159), not as
+// tag 0, which would be 45058 "can't modify sys tag" for a client that never named a
+// system tag.
+type tagFields struct {
+	id    int64
+	hasID bool
+	name  string
+}
+
+func (c *call) tagFields() (tagFields, error) {
+	body, err := c.object()
+	if err != nil {
+		return tagFields{}, err
+	}
+	var tag object
+	if _, err := body.decode(fields{"tag": &tag}); err != nil {
+		return tagFields{}, err
+	}
+	var t tagFields
+	present, err := tag.decode(fields{"id": &t.id, "name": &t.name})
+	t.hasID = present["id"]
+	return t, err
 }
 
 func (s *Server) apiCreateTag(c *call) (any, error) {
-	var req tagRequest
-	if err := c.decode(&req); err != nil {
+	req, err := c.tagFields()
+	if err != nil {
 		return nil, err
 	}
-	t, err := s.createTag(req.Tag.Name)
+	t, err := s.createTag(req.name)
 	if err != nil {
 		return nil, err
 	}
@@ -223,19 +243,25 @@ func (s *Server) apiListTags(*call) (any, error) {
 }
 
 func (s *Server) apiUpdateTag(c *call) (any, error) {
-	var req tagRequest
-	if err := c.decode(&req); err != nil {
+	req, err := c.tagFields()
+	switch {
+	case err != nil:
 		return nil, err
+	case !req.hasID:
+		return nil, apiError(45159)
 	}
-	return okReply, s.renameTag(req.Tag.ID, req.Tag.Name)
+	return okReply, s.renameTag(req.id, req.name)
 }
 
 func (s *Server) apiDeleteTag(c *call) (any, error) {
-	var req tagRequest
-	if err := c.decode(&req); err != nil {
+	req, err := c.tagFields()
+	switch {
+	case err != nil:
 		return nil, err
+	case !req.hasID:
+		return nil, apiError(45159)
 	}
-	return okReply, s.deleteTag(req.Tag.ID)
+	return okReply, s.deleteTag(req.id)
 }
 
 type fansPage struct {
@@ -249,14 +275,20 @@ type openidList struct {
 }
 
 func (s *Server) apiTagFans(c *call) (any, error) {
-	var req struct {
-		TagID      int64  `json:"tagid"`
-		NextOpenID string `json:"next_openid"`
-	}
-	if err := c.decode(&req); err != nil {
+	body, err := c.object()
+	if err != nil {
 		return nil, err
 	}
-	page, err := s.tagFans(req.TagID, req.NextOpenID)
+	var tagID int64
+	var next string // optional: the first page when absent
+	present, err := body.decode(fields{"tagid": &tagID, "next_openid": &next})
+	switch {
+	case err != nil:
+		return nil, err
+	case !present["tagid"]:
+		return nil, apiError(45159)
+	}
+	page, err := s.tagFans(tagID, next)
 	if err != nil || len(page) == 0 {
 		return fansPage{}, err
 	}
@@ -266,28 +298,38 @@ func (s *Server) apiTagFans(c *call) (any, error) {
 func (s *Server) apiBatchTagging(c *call) (any, error)   { return s.apiBatch(c, true) }
 func (s *Server) apiBatchUntagging(c *call) (any, error) { return s.apiBatch(c, false) }
 
+// apiBatch reads a missing openid_list as an empty one (40032) and a missing tagid as
+// an invalid one (45159).
 func (s *Server) apiBatch(c *call, add bool) (any, error) {
-	var req struct {
-		OpenIDList []string `json:"openid_list"`
-		TagID      int64    `json:"tagid"`
-	}
-	if err := c.decode(&req); err != nil {
+	body, err := c.object()
+	if err != nil {
 		return nil, err
 	}
-	if n := len(req.OpenIDList); n == 0 || n > maxOpenIDsPerBatch {
+	var openids []string
+	var tagID int64
+	present, err := body.decode(fields{"openid_list": &openids, "tagid": &tagID})
+	switch {
+	case err != nil:
+		return nil, err
+	case len(openids) == 0 || len(openids) > maxOpenIDsPerBatch:
 		return nil, apiError(40032)
+	case !present["tagid"]:
+		return nil, apiError(45159)
 	}
-	return okReply, s.setMembership(req.TagID, req.OpenIDList, add)
+	return okReply, s.setMembership(tagID, openids, add)
 }
 
+// apiUserTagIDs reads a missing openid as the empty one, which is no follower: 40003.
 func (s *Server) apiUserTagIDs(c *call) (any, error) {
-	var req struct {
-		OpenID string `json:"openid"`
-	}
-	if err := c.decode(&req); err != nil {
+	body, err := c.object()
+	if err != nil {
 		return nil, err
 	}
-	f, err := s.follower(req.OpenID)
+	var openid string
+	if _, err := body.decode(fields{"openid": &openid}); err != nil {
+		return nil, err
+	}
+	f, err := s.follower(openid)
 	if err != nil {
 		return nil, err
 	}

@@ -123,22 +123,24 @@ func (s *Server) getToken(c *call) (any, error) {
 }
 
 func (s *Server) getStableToken(c *call) (any, error) {
-	var req struct {
-		GrantType    string `json:"grant_type"`
-		AppID        string `json:"appid"`
-		Secret       string `json:"secret"`
-		ForceRefresh bool   `json:"force_refresh"`
-	}
-	if err := c.decode(&req); err != nil {
+	body, err := c.object()
+	if err != nil {
 		return nil, err
 	}
-	if err := s.checkCredentials(req.GrantType, req.AppID, req.Secret); err != nil {
+	// A missing member reads as empty: 40002, 41002 and 41004 name what is missing, and
+	// force_refresh is optional.
+	var grantType, appID, secret string
+	var forceRefresh bool
+	if _, err := body.decode(fields{"grant_type": &grantType, "appid": &appID, "secret": &secret, "force_refresh": &forceRefresh}); err != nil {
+		return nil, err
+	}
+	if err := s.checkCredentials(grantType, appID, secret); err != nil {
 		return nil, err
 	}
 	if !s.stableQuota.take(c.now) {
 		return nil, apiError(45011)
 	}
-	if req.ForceRefresh {
+	if forceRefresh {
 		if !s.lastForce.IsZero() && c.now.Sub(s.lastForce) < forceRefreshGap {
 			return nil, apiError(45011)
 		}

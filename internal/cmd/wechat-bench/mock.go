@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat/readyfile"
 )
 
 // The credentials the bench's mocks accept; the provider reads them from the environment.
@@ -59,22 +61,30 @@ func startMock(ctx context.Context, binary, dir string, followers int) (*mock, e
 	go func() { _ = cmd.Wait(); close(exited) }()
 	m := &mock{cmd: cmd, exited: exited, log: logFile, http: &http.Client{Timeout: time.Minute}}
 
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if url, err := os.ReadFile(filepath.Clean(ready)); err == nil && len(url) > 0 {
-			m.url = string(url)
-			return m, nil
-		}
+	// The wait ends when the mock listens, exits or takes too long, whichever comes first.
+	errExited := fmt.Errorf("the mock exited before it listened; see %s", logFile.Name())
+	waitCtx, cancel := context.WithTimeoutCause(ctx, 15*time.Second,
+		fmt.Errorf("the mock did not listen within 15 s; see %s", logFile.Name()))
+	defer cancel()
+	go func() {
 		select {
 		case <-exited:
-			_ = logFile.Close()
-			return nil, fmt.Errorf("the mock exited before it listened; see %s", logFile.Name())
-		case <-time.After(20 * time.Millisecond):
+			cancel()
+		case <-waitCtx.Done():
 		}
-		if time.Now().After(deadline) {
-			m.stop()
-			return nil, fmt.Errorf("the mock did not write %s within 15 s; see %s", ready, logFile.Name())
-		}
+	}()
+	url, err := readyfile.Await(waitCtx, ready)
+	if err == nil {
+		m.url = url
+		return m, nil
+	}
+	select {
+	case <-exited:
+		_ = logFile.Close()
+		return nil, errExited
+	default:
+		m.stop()
+		return nil, err
 	}
 }
 
