@@ -62,7 +62,7 @@ func (d *APIQuotaDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 					"(one call per `wechat_user_tags` in each plan), `/cgi-bin/user/tag/get` or `/cgi-bin/tags/get`. " +
 					"A path not starting with `/` fails the plan; one WeChat does not know fails the read.",
 				Required:   true,
-				Validators: []validator.String{cgiPathValidator{}},
+				Validators: []validator.String{validCGIPath},
 			},
 			"daily_limit":          schema.Int64Attribute{MarkdownDescription: "Calls of the API the account may make each day.", Computed: true},
 			"used":                 schema.Int64Attribute{MarkdownDescription: "Calls made today, by every client of the account (its own servers too).", Computed: true},

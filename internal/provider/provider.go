@@ -129,7 +129,7 @@ func (p *WechatProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 				MarkdownDescription: "How long one HTTP request to WeChat may take, as a Go duration such as `30s` or `1m`. " +
 					"A request that times out is retried like other passing failures. Defaults to the `" + EnvRequestTimeout + "` environment variable, then to `30s`.",
 				Optional:   true,
-				Validators: []validator.String{durationValidator{}},
+				Validators: []validator.String{validDuration},
 			},
 			"membership_reads": schema.StringAttribute{
 				MarkdownDescription: "How the provider reads the tags of each follower a `wechat_user_tags` refresh, plan check or apply needs. " +

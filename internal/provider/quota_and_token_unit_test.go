@@ -81,7 +81,7 @@ func TestCGIPathValidator(t *testing.T) {
 		"https://api.weixin.qq.com/cgi-bin/tags/get": true, "/cgi-bin/tags/get?x=1": true, "/cgi-bin/tags /get": true,
 	} {
 		var resp validator.StringResponse
-		cgiPathValidator{}.ValidateString(t.Context(), validator.StringRequest{Path: path.Root("cgi_path"), ConfigValue: types.StringValue(value)}, &resp)
+		validCGIPath.ValidateString(t.Context(), validator.StringRequest{Path: path.Root("cgi_path"), ConfigValue: types.StringValue(value)}, &resp)
 		if resp.Diagnostics.HasError() != refused {
 			t.Errorf("cgi_path %q: diagnostics %v, want refused %v", value, resp.Diagnostics, refused)
 		}

@@ -47,7 +47,7 @@ func (d *TagDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, re
 				MarkdownDescription: "The name of the tag to look up, matched exactly; or, when looking up by `id`, the tag's name.",
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.String{tagNameValidator{}},
+				Validators:          []validator.String{validTagName},
 			},
 			"follower_count": schema.Int64Attribute{
 				MarkdownDescription: followerCountDescription,

@@ -140,7 +140,7 @@ func (r *TagMembersResource) Schema(_ context.Context, _ resource.SchemaRequest,
 				Optional:    true,
 				Validators: []validator.List{
 					listvalidator.NoNullValues(),
-					listvalidator.ValueStringsAre(openIDValidator{}),
+					listvalidator.ValueStringsAre(validOpenID),
 					distinctOpenIDsValidator{},
 				},
 			},
@@ -431,25 +431,8 @@ func planFollowers(plan *tagMembersModel, diags *diag.Diagnostics) (desired []st
 
 func (r *TagMembersResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	lifecycleOf(r).importState(ctx, req, resp, func(ctx context.Context, importID string, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) (tagMembersModel, error) {
-		if importID == "" && identity != nil {
-			var imported tagMembersIdentityModel
-			diags.Append(identity.Get(ctx, &imported)...)
-			if diags.HasError() {
-				return tagMembersModel{}, nil
-			}
-			if imported.TagID.IsNull() || imported.TagID.IsUnknown() {
-				diags.AddError("Missing tag id in identity",
-					"Import a wechat_tag_members by identity with the numeric WeChat tag id: identity = { tag_id = 134 }.")
-				return tagMembersModel{}, nil
-			}
-			importID = strconv.FormatInt(imported.TagID.ValueInt64(), 10)
-		}
-		id, err := strconv.ParseInt(importID, 10, 64)
-		switch {
-		case err != nil || id < 0:
-			diags.AddError("Invalid import ID",
-				fmt.Sprintf("%q is not a tag id. Import a wechat_tag_members by the numeric id of the tag, such as 134.", importID))
-		case id == wechat.TagUngrouped || id == wechat.TagBlacklist:
+		id, ok := importedTagID(ctx, importID, identity, "wechat_tag_members", "tag_id", diags)
+		if ok && (id == wechat.TagUngrouped || id == wechat.TagBlacklist) {
 			diags.AddError("System tag cannot be imported",
 				fmt.Sprintf("Tag %d is a WeChat system tag (0 untagged, 1 blacklist) whose members the tagging API cannot list or change. "+
 					"Import a tag created on the account, or 2 for the starred tag.", id))

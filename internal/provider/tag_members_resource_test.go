@@ -472,7 +472,7 @@ func TestAccTagMembers_importErrors(t *testing.T) {
 		id    string
 		error string
 	}{
-		"not a tag id":           {"vip", `"vip" is not a tag id. Import a wechat_tag_members by the numeric id of the tag`},
+		"not a tag id":           {"vip", `"vip" is not a tag id. Import a wechat_tag_members by the numeric WeChat tag id`},
 		"tag id too long":        {"99999999999999999999", `"99999999999999999999" is not a tag id`},
 		"negative tag id":        {"-3", `"-3" is not a tag id`},
 		"blacklist tag":          {"1", `Tag 1 is a WeChat system tag`},

@@ -61,7 +61,7 @@ func (r *TagResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *
 				MarkdownDescription: "Name of the tag: 1 to 30 bytes of UTF-8 (a Chinese character takes 3 bytes), unique within the account, " +
 					"without white space at either end or control characters. A name another tag already has is reported at plan time.",
 				Required:   true,
-				Validators: []validator.String{tagNameValidator{}},
+				Validators: []validator.String{validTagName},
 			},
 		},
 	}
@@ -156,7 +156,7 @@ func (r *TagResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 
 func (r *TagResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	lifecycleOf(r).importState(ctx, req, resp, func(ctx context.Context, id string, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) (tagModel, error) {
-		tagID, ok := importedTagID(ctx, id, identity, diags)
+		tagID, ok := importedTagID(ctx, id, identity, "wechat_tag", "id", diags)
 		if !ok {
 			return tagModel{}, nil
 		}
@@ -171,26 +171,27 @@ func (r *TagResource) ImportState(ctx context.Context, req resource.ImportStateR
 	})
 }
 
-// importedTagID is the tag id of an import: the string of `terraform import` and of an
-// import block's `id`, or the `id` of an import block's `identity`.
-func importedTagID(ctx context.Context, importID string, importIdentity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) (int64, bool) {
-	if importID == "" && importIdentity != nil {
-		var identity tagIdentityModel
-		diags.Append(importIdentity.Get(ctx, &identity)...)
+// importedTagID is the tag id an import names: the string of `terraform import` and of an
+// import block's `id`, or the attribute of an import block's `identity` that holds it.
+// resourceType names the resource in the errors.
+func importedTagID(ctx context.Context, importID string, identity *tfsdk.ResourceIdentity, resourceType, attribute string, diags *diag.Diagnostics) (int64, bool) {
+	if importID == "" && identity != nil {
+		var id types.Int64
+		diags.Append(identity.GetAttribute(ctx, path.Root(attribute), &id)...)
 		if diags.HasError() {
 			return 0, false
 		}
-		if identity.ID.IsNull() || identity.ID.IsUnknown() {
+		if id.IsNull() || id.IsUnknown() {
 			diags.AddError("Missing tag id in identity",
-				"Import a wechat_tag by identity with the numeric WeChat tag id: identity = { id = 134 }.")
+				fmt.Sprintf("Import a %s by identity with the numeric WeChat tag id: identity = { %s = 134 }.", resourceType, attribute))
 			return 0, false
 		}
-		return identity.ID.ValueInt64(), true
+		return id.ValueInt64(), true
 	}
 	id, err := strconv.ParseInt(importID, 10, 64)
-	if err != nil {
+	if err != nil || id < 0 {
 		diags.AddError("Invalid import ID",
-			fmt.Sprintf("%q is not a tag id. Import a wechat_tag by its numeric WeChat tag id, such as 134.", importID))
+			fmt.Sprintf("%q is not a tag id. Import a %s by the numeric WeChat tag id, such as 134.", importID, resourceType))
 		return 0, false
 	}
 	return id, true

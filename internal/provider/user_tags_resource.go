@@ -73,7 +73,7 @@ func (r *UserTagsResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"openid": schema.StringAttribute{
 				MarkdownDescription: "The openid of the follower, such as `ocYxcuAEy30bX0NXmGn4ypqx3tI0`. Changing it replaces the resource.",
 				Required:            true,
-				Validators:          []validator.String{openIDValidator{}},
+				Validators:          []validator.String{validOpenID},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"tag_ids": schema.SetAttribute{

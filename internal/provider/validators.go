@@ -15,40 +15,49 @@ import (
 	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
 )
 
-// tagNameValidator refuses, at plan time, a name WeChat would refuse at apply.
-type tagNameValidator struct{}
-
-var _ validator.String = tagNameValidator{}
-
-func (tagNameValidator) Description(context.Context) string {
-	return fmt.Sprintf("must be 1 to %d bytes of UTF-8, without surrounding white space or control characters", wechat.MaxTagNameBytes)
+// stringRule is a validator of a string attribute: check says what is wrong with a value,
+// as the summary and detail of an error, or "" when nothing is.
+type stringRule struct {
+	description string
+	check       func(value string) (summary, detail string)
 }
 
-func (v tagNameValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+var _ validator.String = stringRule{}
 
-func (tagNameValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (r stringRule) Description(context.Context) string         { return r.description }
+func (r stringRule) MarkdownDescription(context.Context) string { return r.description }
+
+func (r stringRule) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	name := req.ConfigValue.ValueString()
-	switch {
-	case strings.TrimSpace(name) == "":
-		resp.Diagnostics.AddAttributeError(req.Path, "Empty tag name",
-			fmt.Sprintf("The tag name %q is empty or only white space. Give the tag a name of 1 to 30 bytes of UTF-8.", name))
-	case strings.TrimSpace(name) != name:
-		// WeChat does not document what it does with such names; if it trimmed them,
-		// every plan would try to rename the tag back. Refusing them is the safe choice.
-		resp.Diagnostics.AddAttributeError(req.Path, "Tag name with surrounding white space",
-			fmt.Sprintf("The tag name %q starts or ends with white space. Remove it: use %q.", name, strings.TrimSpace(name)))
-	case strings.ContainsFunc(name, unicode.IsControl):
-		resp.Diagnostics.AddAttributeError(req.Path, "Control character in tag name",
-			fmt.Sprintf("The tag name %q holds a control character (such as a tab or a line break), which WeChat refuses. Remove it.", name))
-	case len(name) > wechat.MaxTagNameBytes:
-		resp.Diagnostics.AddAttributeError(req.Path, "Tag name too long",
-			fmt.Sprintf("The name %q is %d bytes of UTF-8, and WeChat allows at most %d bytes. "+
-				"A Chinese character takes 3 bytes, so a name can have at most 10 of them. Shorten the name.",
-				name, len(name), wechat.MaxTagNameBytes))
+	if summary, detail := r.check(req.ConfigValue.ValueString()); summary != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, summary, detail)
 	}
+}
+
+// validTagName refuses, at plan time, a name WeChat would refuse at apply.
+var validTagName = stringRule{
+	description: fmt.Sprintf("must be 1 to %d bytes of UTF-8, without surrounding white space or control characters", wechat.MaxTagNameBytes),
+	check: func(name string) (string, string) {
+		switch {
+		case strings.TrimSpace(name) == "":
+			return "Empty tag name", fmt.Sprintf("The tag name %q is empty or only white space. Give the tag a name of 1 to 30 bytes of UTF-8.", name)
+		case strings.TrimSpace(name) != name:
+			// WeChat does not document what it does with such names; if it trimmed them,
+			// every plan would try to rename the tag back. Refusing them is the safe choice.
+			return "Tag name with surrounding white space",
+				fmt.Sprintf("The tag name %q starts or ends with white space. Remove it: use %q.", name, strings.TrimSpace(name))
+		case strings.ContainsFunc(name, unicode.IsControl):
+			return "Control character in tag name",
+				fmt.Sprintf("The tag name %q holds a control character (such as a tab or a line break), which WeChat refuses. Remove it.", name)
+		case len(name) > wechat.MaxTagNameBytes:
+			return "Tag name too long", fmt.Sprintf("The name %q is %d bytes of UTF-8, and WeChat allows at most %d bytes. "+
+				"A Chinese character takes 3 bytes, so a name can have at most 10 of them. Shorten the name.",
+				name, len(name), wechat.MaxTagNameBytes)
+		}
+		return "", ""
+	},
 }
 
 // tagIDUse is what an attribute does with a tag id, which says why WeChat's system tags 0
@@ -105,23 +114,14 @@ func (v systemTagIDValidator) ValidateInt64(_ context.Context, req validator.Int
 // it, while the character set catches spaces, quotes and pasted unionids with separators.
 var openIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
 
-type openIDValidator struct{}
-
-var _ validator.String = openIDValidator{}
-
-func (openIDValidator) Description(context.Context) string {
-	return "must be an openid: letters, digits, '-' and '_', such as ocYxcuAEy30bX0NXmGn4ypqx3tI0"
-}
-
-func (v openIDValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (openIDValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if problem := openIDProblem(req.ConfigValue.ValueString()); problem != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid openid", problem)
-	}
+var validOpenID = stringRule{
+	description: "must be an openid: letters, digits, '-' and '_', such as ocYxcuAEy30bX0NXmGn4ypqx3tI0",
+	check: func(openid string) (string, string) {
+		if problem := openIDProblem(openid); problem != "" {
+			return "Invalid openid", problem
+		}
+		return "", ""
+	},
 }
 
 // openIDProblem says what is wrong with an openid, "" when nothing is.
@@ -134,25 +134,15 @@ func openIDProblem(openid string) string {
 		"messages and events.", openid)
 }
 
-// durationValidator refuses a request_timeout that is not a positive Go duration.
-type durationValidator struct{}
-
-var _ validator.String = durationValidator{}
-
-func (durationValidator) Description(context.Context) string {
-	return "must be a positive Go duration, such as 30s or 1m"
-}
-
-func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if d, err := time.ParseDuration(req.ConfigValue.ValueString()); err != nil || d <= 0 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
-			fmt.Sprintf("%q is not a positive duration. Write it as Go does, such as 30s, 1m or 1m30s.", req.ConfigValue.ValueString()))
-	}
+// validDuration refuses a request_timeout that is not a positive Go duration.
+var validDuration = stringRule{
+	description: "must be a positive Go duration, such as 30s or 1m",
+	check: func(value string) (string, string) {
+		if d, err := time.ParseDuration(value); err != nil || d <= 0 {
+			return "Invalid duration", fmt.Sprintf("%q is not a positive duration. Write it as Go does, such as 30s, 1m or 1m30s.", value)
+		}
+		return "", ""
+	},
 }
 
 // tagIDOf is the tag id of a tag_id the validators have found whole and within int64.
@@ -197,23 +187,14 @@ func (v wholeTagIDValidator) ValidateNumber(ctx context.Context, req validator.N
 	resp.Diagnostics.Append(idResp.Diagnostics...)
 }
 
-// cgiPathValidator refuses, at plan time, what WeChat's getApiQuota would refuse as no
-// API path, by the client's rule.
-type cgiPathValidator struct{}
-
-var _ validator.String = cgiPathValidator{}
-
-func (cgiPathValidator) Description(context.Context) string {
-	return "must be the path of an API, starting with /, such as /cgi-bin/tags/getidlist"
-}
-
-func (v cgiPathValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (cgiPathValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := wechat.ValidateCGIPath(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid API path", "cgi_path: "+err.Error()+".")
-	}
+// validCGIPath refuses, at plan time, what WeChat's getApiQuota would refuse as no API
+// path, by the client's rule.
+var validCGIPath = stringRule{
+	description: "must be the path of an API, starting with /, such as /cgi-bin/tags/getidlist",
+	check: func(value string) (string, string) {
+		if err := wechat.ValidateCGIPath(value); err != nil {
+			return "Invalid API path", "cgi_path: " + err.Error() + "."
+		}
+		return "", ""
+	},
 }
