@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -12,7 +13,13 @@ import (
 	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
 )
 
-var _ ephemeral.EphemeralResourceWithConfigure = &AccessTokenEphemeralResource{}
+var (
+	_ ephemeral.EphemeralResourceWithConfigure = &AccessTokenEphemeralResource{}
+	_ ephemeral.EphemeralResourceWithRenew     = &AccessTokenEphemeralResource{}
+)
+
+// expiresAtKey is the private key under which Open keeps the token's expiry for Renew.
+const expiresAtKey = "expires_at"
 
 // AccessTokenEphemeralResource is wechat_access_token: the provider's own access token,
 // for another provider of the same run, never stored.
@@ -81,6 +88,25 @@ func (e *AccessTokenEphemeralResource) Open(ctx context.Context, _ ephemeral.Ope
 	}
 	if !until.IsZero() {
 		result.ExpiresAt = types.StringValue(until.UTC().Format(time.RFC3339))
+		// Terraform calls Renew if a consumer still holds the token then.
+		resp.RenewAt = until
+		recordsOf(resp.Private, resp.Private).set(ctx, expiresAtKey, result.ExpiresAt.ValueString(), &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.Result.Set(ctx, result)...)
+}
+
+// Renew is called when a consumer of the token still holds it at its expiry. Terraform
+// cannot hand a consumer a new value during a run, and WeChat cannot extend a token, so
+// the consumer's calls after the expiry fail with 42001: the warning says why, and what
+// to do, before they do.
+func (e *AccessTokenEphemeralResource) Renew(ctx context.Context, req ephemeral.RenewRequest, resp *ephemeral.RenewResponse) {
+	expiresAt := "its expiry"
+	if _, err := recordsOf(req.Private, req.Private).get(ctx, expiresAtKey, &expiresAt); err != nil {
+		expiresAt = "its expiry"
+	}
+	resp.Diagnostics.AddWarning("WeChat access token expiring",
+		fmt.Sprintf("The token wechat_access_token handed out expires at %s, and a resource of this run still uses it. "+
+			"Terraform cannot give it a new token during a run, nor WeChat extend one, so its calls to WeChat after that time fail "+
+			"with 42001 (access_token expired). Run terraform apply again: it opens wechat_access_token anew, with a token "+
+			"valid for up to two hours; or split a run that lasts longer, for example with -target.", expiresAt))
 }

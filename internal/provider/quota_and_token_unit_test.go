@@ -1,7 +1,9 @@
 package provider
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -111,6 +113,18 @@ func TestAccessTokenOpen(t *testing.T) {
 		if diags := resp.Result.Get(t.Context(), &result); diags.HasError() ||
 			result.Token.ValueString() != "fake-access-token" || result.AppID.ValueString() != fakeAppID || result.ExpiresAt.IsNull() {
 			t.Errorf("result = %+v (%v)", result, diags)
+		}
+		// A consumer that still holds the token at its expiry is told, by Renew.
+		if at := resp.RenewAt.UTC().Format(time.RFC3339); at != result.ExpiresAt.ValueString() {
+			t.Errorf("RenewAt = %s, want the expiry %s", at, result.ExpiresAt.ValueString())
+		}
+	})
+	t.Run("a consumer still holding the token at its expiry is warned", func(t *testing.T) {
+		var resp ephemeral.RenewResponse
+		(&AccessTokenEphemeralResource{client: newFakeWechat()}).Renew(t.Context(), ephemeral.RenewRequest{}, &resp)
+		if resp.Diagnostics.HasError() || resp.Diagnostics.WarningsCount() != 1 ||
+			!strings.Contains(resp.Diagnostics[0].Detail(), "42001") || !resp.RenewAt.IsZero() {
+			t.Errorf("Renew = %v, RenewAt %v; want one warning that says 42001, and no renewal after", resp.Diagnostics, resp.RenewAt)
 		}
 	})
 	t.Run("refused from the legacy endpoint", func(t *testing.T) {
