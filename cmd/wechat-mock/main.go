@@ -96,6 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	awaitFile := fs.String("wait-ready-file", "", "serve nothing: wait until the mock started with -ready-file `path` listens, print its base URL and exit")
 	pageSize := fs.Int("page-size", 10000, "openids per page of user/tag/get (`N`), to test paging with few followers")
 	foreign := fs.String("foreign-openids", "", "comma-separated `openids` of another AppID, which tag calls refuse with 49003")
+	countSystemTags := fs.Bool("count-system-tags", false, "count the 3 system tags towards the account's 100, so that it holds 97 tags of its own (WeChat does not document which)")
 	quotas := fs.String("daily-quota", "", "comma-separated daily call limits by API path, such as `/cgi-bin/tags/getidlist=500`")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -126,12 +127,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	srv := mockwechat.New(mockwechat.Config{
-		AppID:          *appID,
-		AppSecret:      *appSecret,
-		Followers:      append(splitList(*followers), mockwechat.GenerateOpenIDs(*generate, *seed)...),
-		ForeignOpenIDs: splitList(*foreign),
-		PageSize:       *pageSize,
-		DailyQuotas:    dailyQuotas,
+		AppID:           *appID,
+		AppSecret:       *appSecret,
+		Followers:       append(splitList(*followers), mockwechat.GenerateOpenIDs(*generate, *seed)...),
+		ForeignOpenIDs:  splitList(*foreign),
+		PageSize:        *pageSize,
+		DailyQuotas:     dailyQuotas,
+		CountSystemTags: *countSystemTags,
 	})
 	for _, name := range splitList(*tags) {
 		if _, err := srv.CreateTag(name); err != nil {

@@ -157,7 +157,9 @@
 // Tags:
 //   - System tags 0 (未分组), 1 (黑名单) and 2 (星标组) always exist; only 2
 //     is listed by tags/get, Tags and TagByID. They do not count towards
-//     Config.MaxTags: an account holds MaxTags tags it created itself.
+//     Config.MaxTags: an account holds MaxTags tags it created itself; with
+//     Config.CountSystemTags (flag -count-system-tags), the other reading of
+//     WeChat's undocumented rule, they do, and it holds MaxTags-3.
 //   - A new name is checked in this order: blank (empty or only white
 //     space), invalid UTF-8 or holding a control character: 45157; over 30
 //     bytes of UTF-8: 45158 (ten Chinese characters fit); equal to another

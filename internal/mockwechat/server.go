@@ -36,8 +36,12 @@ type Config struct {
 
 	TokenLifetime    time.Duration // default 7200 s
 	TokenGracePeriod time.Duration // default 5 min; negative: none
-	MaxTags          int           // user-created tags; default 100
-	PageSize         int           // user/tag/get page size; default 10,000
+	MaxTags          int           // tags an account holds; default 100
+	// CountSystemTags counts the 3 system tags towards MaxTags, so that an account holds
+	// MaxTags-3 tags it created. Whether WeChat counts them is not documented; by
+	// default the mock does not.
+	CountSystemTags bool
+	PageSize        int // user/tag/get page size; default 10,000
 	// DailyQuotas are daily call limits by API path, such as
 	// {"/cgi-bin/tags/getidlist": 500}; see quotas.go for the others.
 	DailyQuotas map[string]int

@@ -77,13 +77,21 @@ func (s *Server) createTag(name string) (*Tag, error) {
 	if err := s.checkTagName(name, -1); err != nil {
 		return nil, err
 	}
-	if len(s.tags)-1 >= s.cfg.MaxTags { // minus system tag 2
+	if len(s.tags)-1 >= s.userTagLimit() { // minus system tag 2
 		return nil, apiError(45056)
 	}
 	t := &Tag{ID: s.nextTagID, Name: name}
 	s.nextTagID++
 	s.tags[t.ID] = t
 	return t, nil
+}
+
+// userTagLimit is how many tags the account may create.
+func (s *Server) userTagLimit() int {
+	if s.cfg.CountSystemTags {
+		return s.cfg.MaxTags - 3
+	}
+	return s.cfg.MaxTags
 }
 
 // editableTag finds a tag that tags/update and tags/delete may change.

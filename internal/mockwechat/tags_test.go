@@ -65,6 +65,14 @@ func TestCreateTag_limitsUserTagsToMaxTagsNotCountingSystemTags(t *testing.T) {
 	f.createTag("c")
 }
 
+func TestCreateTag_countingSystemTagsLeaves97(t *testing.T) {
+	f := newFixture(t, mockwechat.Config{CountSystemTags: true})
+	for i := range 97 {
+		f.createTag(fmt.Sprint("tag", i))
+	}
+	wantErr(t, f.api("/cgi-bin/tags/create", tagBody(0, "the 98th")), 45056)
+}
+
 func TestListTags_showsStarredSystemTagAndFanCounts(t *testing.T) {
 	openids := mockwechat.GenerateOpenIDs(3, 1)
 	f := newFixture(t, mockwechat.Config{Followers: openids, Tags: []string{"广东", "VIP"}})

@@ -196,8 +196,10 @@ var (
 			s.tagName, len(s.tagName), wechat.MaxTagNameBytes)
 	}}
 	accountTagLimit = &condition[error]{summary: "Tag limit reached", at: onNothing, detail: func(subject, error) string {
-		return "The account already has 100 tags, the most WeChat allows. " +
-			"Delete tags the account no longer uses, or remove this wechat_tag from the configuration."
+		return fmt.Sprintf("WeChat refused to create the tag: the account has as many tags as it allows, %d. WeChat does not say "+
+			"whether its %d system tags count towards the limit; when they do, %d tags of the account's own fill it. "+
+			"Delete tags the account no longer uses, or remove this wechat_tag from the configuration.",
+			wechat.MaxTagsPerAccount, systemTags, wechat.MaxTagsPerAccount-systemTags)
 	}}
 	systemTagUnchangeable = &condition[error]{summary: "System tag cannot be changed", at: onNothing, detail: func(s subject, _ error) string {
 		return fmt.Sprintf("Tag %d is a WeChat system tag, which cannot be renamed or deleted.", s.tagID)

@@ -321,6 +321,35 @@ resource "wechat_tag" "b" {
 	})
 }
 
+// Under the other reading of WeChat's undocumented rule, its 3 system tags count towards
+// the 100, and 97 tags of the account's own fill it: the plan can only warn (tested in
+// TestCheckAccountRoom), and the apply's 45056 says why, creating nothing.
+func TestAccTag_limitCountingSystemTagsFailsTheApply(t *testing.T) {
+	names := make([]string, 97)
+	for i := range names {
+		names[i] = fmt.Sprintf("segment-%03d", i)
+	}
+	m := newTestMock(t, mockwechat.Config{Tags: names, CountSystemTags: true})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: resource.ComposeTestCheckFunc(
+			checkTagsDestroyed(m),
+			func(*terraform.State) error {
+				if len(m.Tags()) != 98 { // the starred tag and the 97
+					return fmt.Errorf("the account has %d tags after the refused apply, want 98", len(m.Tags()))
+				}
+				return nil
+			},
+		),
+		Steps: []resource.TestStep{
+			{
+				Config:      tagConfig(m, "the-98th"),
+				ExpectError: expectError(`Tag limit reached.*the account has as many tags as it allows, 100.*when they do, 97 tags of the account's own fill it.*errcode 45056`),
+			},
+		},
+	})
+}
+
 func TestAccTag_invalidNamesFailAtPlan(t *testing.T) {
 	m := newTestMock(t, mockwechat.Config{})
 	cases := map[string]struct {
