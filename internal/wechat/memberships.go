@@ -91,6 +91,10 @@ type membershipReads struct {
 	// answers are the follower reads tags/getidlist answered, kept true by the writes
 	// since, so that the plan-time check and the change of one apply read a follower once.
 	answers map[string][]int64
+	// members are the followers of tags user/tag/get listed, kept true the same way, so
+	// that the plan-time check of a tag's followers and the change of one apply read them
+	// once.
+	members map[int64][]string
 	// writes counts the membership writes ended: an answer read across one is not kept.
 	writes uint64
 }
@@ -124,9 +128,47 @@ func (r *membershipReads) remember(openid string, tags []int64, since uint64) {
 	r.answers[openid] = slices.Clone(tags)
 }
 
+// answeredMembers returns the followers of a tag as an earlier read of this process
+// found them.
+func (r *membershipReads) answeredMembers(tagID int64) ([]string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	members, ok := r.members[tagID]
+	return slices.Clone(members), ok
+}
+
+// rememberMembers keeps the followers of a tag that a read begun after since writes had
+// ended found, unless another write has ended since.
+func (r *membershipReads) rememberMembers(tagID int64, members []string, since uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.writes != since {
+		return
+	}
+	if r.members == nil {
+		r.members = map[int64][]string{}
+	}
+	r.members[tagID] = slices.Clone(members)
+}
+
 // editAnswers applies a write to the remembered answers. The caller holds r.mu.
 func (r *membershipReads) editAnswers(tagID int64, openids []string, add bool, applied bool) {
 	r.writes++
+	if members, ok := r.members[tagID]; ok {
+		switch {
+		case !applied:
+			delete(r.members, tagID)
+		case add:
+			for _, openid := range openids {
+				if !slices.Contains(members, openid) {
+					members = append(members, openid)
+				}
+			}
+			r.members[tagID] = members
+		default:
+			r.members[tagID] = slices.DeleteFunc(members, func(openid string) bool { return slices.Contains(openids, openid) })
+		}
+	}
 	for _, openid := range openids {
 		tags, ok := r.answers[openid]
 		switch {
@@ -368,6 +410,7 @@ func (r *membershipReads) tagDeleted(id int64, err error) {
 		}
 	}
 	r.editAnswers(id, holders, false, gone)
+	delete(r.members, id)
 	r.mu.Unlock()
 	r.edit(func(v *membershipView) bool {
 		bit, held := v.tagBit[id]

@@ -414,3 +414,50 @@ func TestMembershipReads_aFollowerIsReadOncePerProcess(t *testing.T) {
 	requireTruth(t, f, fans[0])
 	requireCallCount(t, f.mock, pathIDList, 2)
 }
+
+// requireMembers reads a tag's followers through the client and compares them with what
+// the mock holds.
+func requireMembers(t *testing.T, f *fixture, tagID int64) {
+	t.Helper()
+	got, err := f.client.TagMembers(t.Context(), tagID)
+	if err != nil {
+		t.Fatalf("TagMembers(%d): %v", tagID, err)
+	}
+	var want []string
+	for _, openid := range f.mock.Followers() {
+		if tags, _ := f.mock.UserTags(openid); slices.Contains(tags, tagID) {
+			want = append(want, openid)
+		}
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))) {
+		t.Errorf("TagMembers(%d) = %d followers, the account has %d carry it", tagID, len(got), len(want))
+	}
+}
+
+// The plan-time check of a tag switched to exclusive and the change of one apply read the
+// tag's followers once: kept true by the writes since, forgotten for a write of uncertain
+// outcome and for the tag's deletion.
+func TestMembershipReads_aTagsFollowersAreReadOncePerProcess(t *testing.T) {
+	f, fans := newMembershipFixture(t, wechat.MembershipReadsPerFollower)
+	requireMembers(t, f, firstTagID)
+	requireCallCount(t, f.mock, pathMembers, 2) // the page and the empty one
+
+	must(t, f.client.UntagFollowers(t.Context(), firstTagID, fans[:2]))
+	must(t, f.client.TagFollowers(t.Context(), firstTagID, fans[1:2]))
+	must(t, f.client.TagFollowers(t.Context(), firstTagID+1, fans[2:3])) // another tag's
+	requireMembers(t, f, firstTagID)
+	requireCallCount(t, f.mock, pathMembers, 2)
+
+	must(t, f.mock.SetFaults(mockwechat.Faults{LostResponseRate: 1, Paths: []string{pathTag}}))
+	if err := f.client.TagFollowers(t.Context(), firstTagID, fans[:1]); !wechat.IsAmbiguous(err) {
+		t.Fatalf("TagFollowers = %v, want an ambiguous failure", err)
+	}
+	must(t, f.mock.SetFaults(mockwechat.Faults{}))
+	requireMembers(t, f, firstTagID)
+	requireCallCount(t, f.mock, pathMembers, 4)
+
+	must(t, f.client.DeleteTag(t.Context(), firstTagID))
+	if _, err := f.client.TagMembers(t.Context(), firstTagID); !wechat.IsTagNotFound(err) {
+		t.Errorf("TagMembers of the deleted tag = %v, want the proof that it is gone", err)
+	}
+}

@@ -337,12 +337,18 @@ func (c *Client) followerTagIDs(ctx context.Context, openid string) ([]int64, er
 
 // TagMembers returns the openid of every follower that carries the tag, in the order
 // user/tag/get lists them. A tag the account does not have is an error matching
-// ErrTagNotFound.
+// ErrTagNotFound. A tag read once is not read again by the same client unless a write of
+// uncertain outcome named it; the client's writes keep what it read true.
 func (c *Client) TagMembers(ctx context.Context, tagID int64) ([]string, error) {
+	if members, ok := c.memberships.answeredMembers(tagID); ok {
+		return members, nil
+	}
+	since := c.memberships.writesEnded()
 	var members []string
 	if _, err := c.tagMemberPages(ctx, tagID, func(page []string) { members = append(members, page...) }); err != nil {
 		return nil, err
 	}
+	c.memberships.rememberMembers(tagID, members, since)
 	return members, nil
 }
 
