@@ -95,3 +95,47 @@ resource "wechat_tag_members" "vip" {
 		}
 	}
 }
+
+// Tag ids a plan does not know, such as those of the wechat_tag resources it creates,
+// may take a follower past WeChat's 20: the plan cannot prove it, so it warns, naming the
+// follower, the tags it carries and the most it would carry, and writes nothing.
+func TestPlanWarnings_unknownTagIDsMayPassTheFollowerLimit(t *testing.T) {
+	t.Parallel()
+	names := make([]string, 18)
+	for i := range names {
+		names[i] = fmt.Sprintf("segment-%02d", i)
+	}
+	followers := mockwechat.GenerateOpenIDs(1, 13)
+	w := newWorkspace(t, mockwechat.Config{Tags: names, Followers: followers})
+	for id := int64(100); id < 118; id++ {
+		must(t, w.mock.TagUser(followers[0], id))
+	}
+	w.configure(fmt.Sprintf(`
+resource "wechat_tag" "new" {
+  for_each = toset(["spring", "summer", "autumn"])
+  name     = each.key
+}
+
+resource "wechat_user_tags" "alice" {
+  openid  = %q
+  tag_ids = [for tag in wechat_tag.new : tag.id]
+}
+`, followers[0]))
+	w.mock.ResetCalls()
+	out := strings.Join(strings.Fields(w.mustRun("plan", "-no-color")), " ")
+	for _, want := range []string{
+		"Warning: Follower may carry too many tags",
+		fmt.Sprintf(`The follower %q carries 18 tags: 100 ("segment-00"), 101 ("segment-01")`, followers[0]),
+		"tag_ids gives it 3 more whose ids are known only after apply",
+		"it would carry 21, more than the 20 WeChat allows",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the plan does not say %q:\n%s", want, out)
+		}
+	}
+	for _, write := range []string{"/cgi-bin/tags/create", "/cgi-bin/tags/members/batchtagging"} {
+		if n := w.mock.CallCount(write); n != 0 {
+			t.Errorf("the plan made %d %s calls", n, write)
+		}
+	}
+}

@@ -328,6 +328,14 @@ var (
 			"if they do, a creation fails at apply with 45056. Delete tags the account no longer uses first to be sure.",
 			room.existing, s.tagName, wechat.MaxTagsPerAccount-systemTags, systemTags, wechat.MaxTagsPerAccount)
 	}}
+	followerTagLimitUnknown = &condition[tagsCarried]{summary: "Follower may carry too many tags", warning: true, at: onTagsOrIDs,
+		detail: func(s subject, c tagsCarried) string {
+			return fmt.Sprintf("The follower %s carries %d tags: %s. tag_ids gives it %d more whose ids are known only after apply, such as "+
+				"those of wechat_tag resources this plan creates: unless some are tags it carries already, it would carry %d, more than "+
+				"the %d WeChat allows, and the apply would fail on this follower after creating them. List fewer tags, take tags it "+
+				"no longer needs from it, or set exclusive = true to let Terraform remove the tags tag_ids does not list.",
+				quoteAll(s.openids), len(c.labels), strings.Join(c.labels, ", "), c.unknown, c.most, wechat.MaxTagsPerFollower)
+		}}
 	exclusiveRemovesTags = &condition[[]string]{summary: "Exclusive removes tags the plan does not show", warning: true, at: onTagsOrIDs,
 		detail: func(s subject, removed []string) string {
 			return fmt.Sprintf("With exclusive = true the apply takes from the follower %s every tag tag_ids does not list, and it carries %s, "+
@@ -363,6 +371,13 @@ var (
 				"were tagged or untagged outside Terraform."
 		}}
 )
+
+// tagsCarried are the tags a follower carries, and the most it would carry after a change
+// whose unknown tag ids are all new to it.
+type tagsCarried struct {
+	labels        []string
+	most, unknown int
+}
 
 func firstOf(paths ...path.Path) path.Path {
 	for _, p := range paths {

@@ -28,6 +28,7 @@ func TestCheckFollowerChange(t *testing.T) {
 		openid  string
 		held    []int64
 		goal    membership.Goal[int64]
+		unknown int // tag ids known only at apply
 		fault   *fakeFault
 		summary string // of the one error or warning; "" for none
 		warning bool
@@ -47,6 +48,10 @@ func TestCheckFollowerChange(t *testing.T) {
 		{name: "becoming exclusive names only the tags no state managed", openid: alice, held: []int64{100, 101, 102}, goal: membership.Goal[int64]{Desired: []int64{100}, Prior: []int64{100, 102}, Exclusive: true},
 			summary: "Exclusive removes tags the plan does not show", warning: true, details: []string{`carries 101 ("VIP"), which`}},
 		{name: "removals the plan shows are not repeated", openid: alice, held: []int64{100, 101}, goal: membership.Goal[int64]{Desired: []int64{100}, Prior: []int64{100, 101}, Exclusive: true}},
+		{name: "ids known only at apply that would pass the limit are named in a warning", openid: alice, held: nineteen[:18], goal: membership.Goal[int64]{Desired: []int64{}}, unknown: 3,
+			summary: "Follower may carry too many tags", warning: true, details: []string{`"` + alice + `" carries 18 tags: 200 ("segment"), 201 ("segment")`, "gives it 3 more whose ids are known only after apply", "it would carry 21, more than the 20"}},
+		{name: "ids known only at apply within the limit", openid: alice, held: nineteen[:17], goal: membership.Goal[int64]{Desired: []int64{}}, unknown: 3},
+		{name: "ids known only at apply with exclusive", openid: alice, held: nineteen[:18], goal: membership.Goal[int64]{Desired: []int64{}, Exclusive: true}, unknown: 3},
 		{name: "a busy service defers the checks to apply", openid: alice, goal: membership.Goal[int64]{Desired: []int64{100}},
 			fault: &fakeFault{err: apiError(wechat.CodeSystemBusy)}, summary: "Unable to check the follower", warning: true, details: []string{"the apply reads them again"}},
 	}
@@ -63,7 +68,7 @@ func TestCheckFollowerChange(t *testing.T) {
 				api.script("tags/getidlist", *tt.fault)
 			}
 			var diags diag.Diagnostics
-			checkFollowerChange(t.Context(), api, tt.openid, tt.goal, &diags)
+			checkFollowerChange(t.Context(), api, tt.openid, tt.goal, tt.unknown, &diags)
 			if n := api.callsOf("tags/getidlist"); n != 1 {
 				t.Errorf("%d getidlist calls, want 1", n)
 			}

@@ -250,29 +250,28 @@ func (r *UserTagsResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 				priorIDs = tagIDsOf(ctx, prior.TagIDs, diags)
 			}
 		}
-		known, allKnown := knownTagIDs(plan.TagIDs)
+		known, unknown := knownTagIDs(plan.TagIDs)
 		checkTagsExist(ctx, r.client, path.Root("tag_ids"), known, diags)
-		if diags.HasError() || !allKnown || plan.OpenID.IsUnknown() || plan.Exclusive.IsUnknown() {
+		if diags.HasError() || plan.OpenID.IsUnknown() || plan.Exclusive.IsUnknown() {
 			return false
 		}
 		goal := membership.Goal[int64]{Desired: known, Prior: priorIDs, Exclusive: plan.Exclusive.ValueBool()}
-		checkFollowerChange(ctx, r.client, plan.OpenID.ValueString(), goal, diags)
+		checkFollowerChange(ctx, r.client, plan.OpenID.ValueString(), goal, unknown, diags)
 		return false
 	})
 }
 
-// knownTagIDs are the ids of tag_ids known at plan time; allKnown is false when some are
-// not, such as the id of a wechat_tag this plan creates.
-func knownTagIDs(set types.Set) (known []int64, allKnown bool) {
-	allKnown = true
+// knownTagIDs are the ids of tag_ids known at plan time, and how many are not, such as
+// the id of a wechat_tag this plan creates.
+func knownTagIDs(set types.Set) (known []int64, unknown int) {
 	for _, element := range set.Elements() {
 		if n, ok := element.(types.Number); ok && !n.IsUnknown() && !n.IsNull() {
 			known = append(known, tagIDOf(n))
 		} else {
-			allKnown = false
+			unknown++
 		}
 	}
-	return known, allKnown
+	return known, unknown
 }
 
 // tagsExistAtApply checks the tag ids again before the first write, against the tags/get
@@ -287,9 +286,11 @@ func (r *UserTagsResource) tagsExistAtApply(ctx context.Context, desired []int64
 // checkFollowerChange reads the follower's tags once and reports what the apply toward
 // goal would meet: an openid WeChat does not know for this account, or more tags than a
 // follower may carry, as errors; the tags exclusive removes that no earlier state
-// managed, which the plan cannot show, as a warning naming each. A read that fails
+// managed, which the plan cannot show, as a warning naming each. unknown more tags,
+// whose ids the plan does not know, may each be one the follower carries or a new one:
+// when the new ones would take it past the limit, a warning says so. A read that fails
 // otherwise leaves the checks to apply, which makes the same read before its first write.
-func checkFollowerChange(ctx context.Context, api membershipsAPI, openid string, goal membership.Goal[int64], diags *diag.Diagnostics) {
+func checkFollowerChange(ctx context.Context, api membershipsAPI, openid string, goal membership.Goal[int64], unknown int, diags *diag.Diagnostics) {
 	s := followerSubject(openid)
 	held, err := api.FollowerTags(ctx, openid)
 	switch {
@@ -304,6 +305,13 @@ func checkFollowerChange(ctx context.Context, api membershipsAPI, openid string,
 	changes := membership.Diff(goal, held)
 	if err := membership.CheckLimit(followerTagsConfig, len(held), changes); err != nil {
 		reportFollowerFailure(diags, openid, err)
+		return
+	}
+	if unknown > 0 {
+		// Which tags exclusive removes depends on the ids not known yet.
+		if most := len(held) - len(changes.Remove) + len(changes.Add) + unknown; !goal.Exclusive && most > wechat.MaxTagsPerFollower {
+			diags.Append(followerTagLimitUnknown.diagnostic(s, tagsCarried{labels: tagLabels(ctx, api, held), most: most, unknown: unknown}, nil))
+		}
 		return
 	}
 	shown := goal.Prior
