@@ -318,8 +318,9 @@ var (
 	accountTagLimitAfterDestroys = &condition[accountRoom]{summary: "Tag limit reached until this plan's destructions", warning: true, at: onName,
 		detail: func(s subject, room accountRoom) string {
 			return fmt.Sprintf("The account has %d user tags, room for %d more under the %d WeChat allows, and this plan creates more than "+
-				"that, among them %q, while it destroys other wechat_tag resources: the creations fit once those are deleted, "+
-				"but Terraform may run a creation first, which WeChat then refuses with 45056. If it does, apply again.",
+				"that, among them %q, while it destroys other wechat_tag resources: the creations fit once those are deleted. "+
+				"The apply orders them: a creation WeChat refuses for the limit (45056) while a deletion of the same apply is under "+
+				"way waits for it, and tries again.",
 				room.existing, max(wechat.MaxTagsPerAccount-room.existing, 0), wechat.MaxTagsPerAccount, s.tagName)
 		}}
 	accountTagLimitUncertain = &condition[accountRoom]{summary: "Tag limit may be reached", warning: true, at: onName, detail: func(s subject, room accountRoom) string {

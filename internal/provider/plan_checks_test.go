@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -218,4 +219,27 @@ func TestCheckAccountRoom(t *testing.T) {
 			t.Errorf("a second creation for one destruction passed: %v", diags)
 		}
 	})
+}
+
+// A creation past the limit is judged once no wechat_tag has been touched for the quiet
+// period, so that a destruction the same command plans or starts meanwhile counts.
+func TestTagTallyJudgesOnceTheCommandSettles(t *testing.T) {
+	tags := make([]wechat.Tag, 100)
+	for i := range tags {
+		tags[i] = wechat.Tag{ID: int64(100 + i), Name: fmt.Sprintf("segment-%03d", i)}
+	}
+	tally := &tagTally{quiet: 30 * time.Millisecond}
+	if room := tally.planCreate(tags, "spring"); !room.exceeded() {
+		t.Fatalf("room = %+v, want the creation past the limit before the destruction is planned", room)
+	}
+	tally.planDestroy(100)
+	tally.touched()
+	start := time.Now()
+	room, err := tally.judge(t.Context(), func() ([]wechat.Tag, error) { return tags, nil })
+	if err != nil || room.exceeded() || !room.waitsForDestroys() {
+		t.Errorf("judge = %+v, %v; want room once the destruction counts", room, err)
+	}
+	if waited := time.Since(start); waited < 30*time.Millisecond {
+		t.Errorf("judged after %v, before the quiet period of 30ms", waited)
+	}
 }

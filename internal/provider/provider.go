@@ -191,7 +191,7 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		resp.Diagnostics.AddError("Unable to create the WeChat client", err.Error())
 		return
 	}
-	data := &providerData{client: client, tags: &tagTally{}}
+	data := &providerData{client: client, tags: &tagTally{quiet: tallyQuiet}}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ListResourceData = data

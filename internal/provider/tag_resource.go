@@ -128,6 +128,7 @@ func (r *TagResource) Create(ctx context.Context, req resource.CreateRequest, re
 }
 
 func (r *TagResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	r.tags.touched()
 	lifecycleOf(r).read(ctx, req, resp, func(ctx context.Context, state tagModel, _ records, _ *diag.Diagnostics) (tagModel, error) {
 		tag, err := r.client.LookupTag(ctx, state.ID.ValueInt64())
 		state.Name = types.StringValue(tag.Name)
@@ -150,6 +151,10 @@ func (r *TagResource) Update(ctx context.Context, req resource.UpdateRequest, re
 
 func (r *TagResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	lifecycleOf(r).delete(ctx, req, resp, func(ctx context.Context, state tagModel, _ records, _ *diag.Diagnostics) (tagModel, error) {
+		// An apply runs its destructions without planning them again: a creation of the
+		// same apply that meets the limit counts this one from here.
+		r.tags.planDestroy(state.ID.ValueInt64())
+		r.tags.touched()
 		return state, r.client.DeleteTag(ctx, state.ID.ValueInt64())
 	})
 }
@@ -210,7 +215,8 @@ func tagWhere(tags []wechat.Tag, match func(wechat.Tag) bool) (wechat.Tag, bool)
 // has, and creations past the account's tag limit: WeChat would refuse them at apply,
 // after other resources were changed.
 func (r *TagResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() && !req.State.Raw.IsNull() && r.tags != nil {
+	r.tags.touched()
+	if req.Plan.Raw.IsNull() && !req.State.Raw.IsNull() {
 		// A destruction frees a place for the creations of the same plan.
 		var prior tagModel
 		if !req.State.Get(ctx, &prior).HasError() {
@@ -260,6 +266,11 @@ func checkAccountRoom(ctx context.Context, api tagsAPI, tally *tagTally, name st
 		return
 	}
 	room := tally.planCreate(tags, name)
+	if room.exceeded() && tally != nil {
+		if room, err = tally.judge(ctx, func() ([]wechat.Tag, error) { return api.CachedTags(ctx) }); err != nil {
+			return
+		}
+	}
 	s := tagSubject("", 0, name)
 	switch {
 	case room.exceeded():

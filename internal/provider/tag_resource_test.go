@@ -321,6 +321,53 @@ resource "wechat_tag" "b" {
 	})
 }
 
+// 100 tags, all managed: a plan that destroys one wechat_tag and creates another passes
+// (with a warning that the creation waits for the destruction), and its apply ends with
+// 100 in one run, whichever of the two Terraform runs first.
+func TestAccTag_replaceAtTheLimitAppliesInOneRun(t *testing.T) {
+	m := newTestMock(t, mockwechat.Config{})
+	config := func(kept int, extra string) string {
+		return m.providerConfig() + fmt.Sprintf(`
+resource "wechat_tag" "segment" {
+  count = %d
+  name  = format("segment-%%03d", count.index)
+}
+%s`, kept, extra)
+	}
+	full, replaced := config(100, ""), config(99, `
+resource "wechat_tag" "spring" {
+  name = "spring-campaign"
+}
+`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkTagsDestroyed(m),
+		Steps: []resource.TestStep{
+			{Config: full},
+			{
+				Config: replaced,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("wechat_tag.segment[99]", plancheck.ResourceActionDestroy),
+					plancheck.ExpectResourceAction("wechat_tag.spring", plancheck.ResourceActionCreate),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					checkMockHasTag(m, "wechat_tag.spring", "spring-campaign"),
+					func(*terraform.State) error {
+						names := map[string]bool{}
+						for _, tag := range m.Tags() {
+							names[tag.Name] = true
+						}
+						if len(names) != 101 || names["segment-099"] { // the starred tag and 100
+							return fmt.Errorf("the account has %d tags (segment-099 among them: %v), want the starred tag and 100", len(names), names["segment-099"])
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}
+
 // Under the other reading of WeChat's undocumented rule, its 3 system tags count towards
 // the 100, and 97 tags of the account's own fill it: the plan can only warn (tested in
 // TestCheckAccountRoom), and the apply's 45056 says why, creating nothing.

@@ -114,6 +114,7 @@ type Client struct {
 	appID  string
 	// memberships chooses how follower reads are answered, and holds the snapshot.
 	memberships *membershipReads
+	deletions   tagDeletions
 }
 
 // NewClient returns a client of the service described by cfg.

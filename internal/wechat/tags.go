@@ -80,7 +80,13 @@ func (c *Client) CreateTag(ctx context.Context, name string) (Tag, error) {
 	if err := validTagName(name); err != nil {
 		return Tag{}, err
 	}
+	mark := c.deletions.mark()
 	tag, adopted, err := c.createTag(ctx, name)
+	// A deletion of this client in flight, or ended since, may have made room.
+	for HasCode(err, CodeTagLimitReached) && c.deletions.waitForRoom(ctx, mark) {
+		mark = c.deletions.mark()
+		tag, adopted, err = c.createTag(ctx, name)
+	}
 	c.tags.settle(err, func(tags []Tag) []Tag {
 		if _, known := tagIndex(tags, tag.ID); known { // adopted after a lost response
 			return tags
@@ -203,6 +209,7 @@ func (c *Client) DeleteTag(ctx context.Context, id int64) error {
 		Tag tagRef `json:"tag"`
 	}{Tag: tagRef{ID: id}}
 	var since uint64
+	defer c.deletions.start()()
 	// A lost delete is resent: if the first one was applied, the second fails with 45159,
 	// which tags/get then confirms.
 	err := c.call(ctx, apiRequest{method: http.MethodPost, endpoint: "tags/delete", body: request, resendable: true, tagID: id, beforeSend: c.markTagReads(&since)})
