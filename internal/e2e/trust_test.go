@@ -63,7 +63,7 @@ resource "wechat_tag_members" "campaign" {
 	})
 	server := httptest.NewServer(other)
 	t.Cleanup(server.Close)
-	underB := w.Workdir.WithEnv("WECHAT_APP_ID=", "WECHAT_APP_SECRET=", "WECHAT_BASE_URL="+server.URL, "WECHAT_ACCESS_TOKEN="+other.IssueAccessToken())
+	underB := w.WithEnv("WECHAT_APP_ID=", "WECHAT_APP_SECRET=", "WECHAT_BASE_URL="+server.URL, "WECHAT_ACCESS_TOKEN="+other.IssueAccessToken())
 	result, err := underB.Run(t.Context(), "apply", "-refresh-only", "-auto-approve", "-no-color")
 	if err != nil {
 		t.Fatal(err)

@@ -39,7 +39,7 @@ func TestTagMembersConvergeUnderFaults(t *testing.T) {
 				}
 			},
 		}
-		tokens, err := wechat.NewStableTokenSource(cfg, testAppID, testAppSecret)
+		tokens, err := wechat.NewTokenSource(cfg, wechat.StableTokenEndpoint, testAppID, testAppSecret)
 		must(t, err)
 		client, err := wechat.NewClient(cfg, tokens)
 		must(t, err)

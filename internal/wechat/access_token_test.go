@@ -31,7 +31,7 @@ func TestAccessToken_refusesTheLegacyEndpointsToken(t *testing.T) {
 	srv := httptest.NewServer(mock)
 	t.Cleanup(srv.Close)
 	cfg := wechat.Config{BaseURL: srv.URL}
-	tokens, err := wechat.NewLegacyTokenSource(cfg, testAppID, testSecret)
+	tokens, err := wechat.NewTokenSource(cfg, wechat.LegacyTokenEndpoint, testAppID, testSecret)
 	must(t, err)
 	if _, _, err := newClient(t, cfg, tokens).AccessToken(t.Context()); !errors.Is(err, wechat.ErrLegacyTokenNotShared) {
 		t.Errorf("AccessToken with /cgi-bin/token: %v, want ErrLegacyTokenNotShared", err)

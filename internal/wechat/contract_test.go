@@ -144,7 +144,7 @@ func strictJSON(data []byte) (any, error) {
 		return nil, err
 	}
 	if tok, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%v after the value (%v)", tok, err)
+		return nil, fmt.Errorf("%v after the value (%w)", tok, err)
 	}
 	return v, nil
 }
@@ -162,7 +162,10 @@ func strictValue(dec *json.Decoder) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			name := key.(string)
+			name, ok := key.(string)
+			if !ok {
+				return nil, fmt.Errorf("the key %v is no string", key)
+			}
 			if _, twice := object[name]; twice {
 				return nil, fmt.Errorf("the key %q is given twice", name)
 			}
@@ -364,7 +367,7 @@ func TestWire_everyTagCallSendsTheDocumentedRequest(t *testing.T) {
 func TestWire_stableTokenSendsTheSecretInTheBodyOnly(t *testing.T) {
 	srv := newWireServer(t, sampleTokenAnswer, sampleTagsAnswer)
 	cfg := wechat.Config{BaseURL: srv.url}
-	tokens, err := wechat.NewStableTokenSource(cfg, testAppID, testSecret)
+	tokens, err := wechat.NewTokenSource(cfg, wechat.StableTokenEndpoint, testAppID, testSecret)
 	must(t, err)
 	_, err = newClient(t, cfg, tokens).ListTags(t.Context())
 	must(t, err)
@@ -384,7 +387,7 @@ func TestWire_stableTokenSendsTheSecretInTheBodyOnly(t *testing.T) {
 func TestWire_legacyTokenSendsTheSecretInItsQueryAndNowhereElse(t *testing.T) {
 	srv := newWireServer(t, sampleTokenAnswer, sampleTagsAnswer)
 	cfg := wechat.Config{BaseURL: srv.url}
-	tokens, err := wechat.NewLegacyTokenSource(cfg, testAppID, testSecret)
+	tokens, err := wechat.NewTokenSource(cfg, wechat.LegacyTokenEndpoint, testAppID, testSecret)
 	must(t, err)
 	_, err = newClient(t, cfg, tokens).ListTags(t.Context())
 	must(t, err)
@@ -491,7 +494,7 @@ func TestWire_documentedAnswersAreReadAsTheyMean(t *testing.T) {
 	}
 	t.Run("a token answer is read without errcode", func(t *testing.T) {
 		srv := newWireServer(t, sampleTokenAnswer)
-		tokens, err := wechat.NewStableTokenSource(wechat.Config{BaseURL: srv.url}, testAppID, testSecret)
+		tokens, err := wechat.NewTokenSource(wechat.Config{BaseURL: srv.url}, wechat.StableTokenEndpoint, testAppID, testSecret)
 		must(t, err)
 		token, err := tokens.Token(t.Context())
 		if err != nil || token != sampleToken {

@@ -668,8 +668,8 @@ func TestNewClient_refusesBadConfiguration(t *testing.T) {
 		if _, err := wechat.NewClient(wechat.Config{BaseURL: base}, wechat.StaticToken("t")); err == nil {
 			t.Errorf("base URL %q was accepted", base)
 		}
-		if _, err := wechat.NewStableTokenSource(wechat.Config{BaseURL: base}, testAppID, testSecret); err == nil {
-			t.Errorf("base URL %q was accepted by NewStableTokenSource", base)
+		if _, err := wechat.NewTokenSource(wechat.Config{BaseURL: base}, wechat.StableTokenEndpoint, testAppID, testSecret); err == nil {
+			t.Errorf("base URL %q was accepted by NewTokenSource", base)
 		}
 		if _, err := wechat.SharedTokenSource(wechat.Config{BaseURL: base}, wechat.StableTokenEndpoint, testAppID, testSecret); err == nil {
 			t.Errorf("base URL %q was accepted by SharedTokenSource", base)

@@ -79,9 +79,9 @@ func newFixtureWith(t *testing.T, cfg mockwechat.Config, client wechat.Config) *
 	f := &fixture{mock: mock, log: &callLog{}}
 	f.cfg = client
 	f.cfg.BaseURL, f.cfg.Observer = srv.URL, f.log.observe
-	tokens, err := wechat.NewStableTokenSource(f.cfg, testAppID, testSecret)
+	tokens, err := wechat.NewTokenSource(f.cfg, wechat.StableTokenEndpoint, testAppID, testSecret)
 	if err != nil {
-		t.Fatalf("NewStableTokenSource: %v", err)
+		t.Fatalf("NewTokenSource: %v", err)
 	}
 	f.client = newClient(t, f.cfg, tokens)
 	return f

@@ -71,7 +71,7 @@ func TestAPIQuota_decodesTheOptionalRateLimits(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	cfg := wechat.Config{BaseURL: srv.URL}
-	tokens, err := wechat.NewStableTokenSource(cfg, testAppID, testSecret)
+	tokens, err := wechat.NewTokenSource(cfg, wechat.StableTokenEndpoint, testAppID, testSecret)
 	must(t, err)
 	client := newClient(t, cfg, tokens)
 

@@ -728,8 +728,8 @@ func TestClient_busyTokenRefreshIsRetriedByTheTokenSource(t *testing.T) {
 
 func TestLegacyTokenSource_fetchesOnceAndNeverCallsStableToken(t *testing.T) {
 	sources := map[string]func(cfg wechat.Config) (*wechat.CachedTokenSource, error){
-		"NewLegacyTokenSource": func(cfg wechat.Config) (*wechat.CachedTokenSource, error) {
-			return wechat.NewLegacyTokenSource(cfg, testAppID, testSecret)
+		"NewTokenSource": func(cfg wechat.Config) (*wechat.CachedTokenSource, error) {
+			return wechat.NewTokenSource(cfg, wechat.LegacyTokenEndpoint, testAppID, testSecret)
 		},
 		"SharedTokenSource": func(cfg wechat.Config) (*wechat.CachedTokenSource, error) {
 			return wechat.SharedTokenSource(cfg, wechat.LegacyTokenEndpoint, testAppID, testSecret)
@@ -772,7 +772,7 @@ func TestLegacyTokenSource_secretNeverShowsWhenTheConnectionDrops(t *testing.T) 
 		t.Run(secret, func(t *testing.T) {
 			f := newRetryingFixture(t, mockwechat.Config{})
 			must(t, f.mock.SetFaults(mockwechat.Faults{DropRate: 1, Paths: []string{pathToken}}))
-			tokens, err := wechat.NewLegacyTokenSource(f.cfg, testAppID, secret)
+			tokens, err := wechat.NewTokenSource(f.cfg, wechat.LegacyTokenEndpoint, testAppID, secret)
 			must(t, err)
 
 			_, err = newClient(t, f.cfg, tokens).ListTags(t.Context())

@@ -62,7 +62,7 @@ func TestClient_errorsNeverCarryTheAccessTokenOrTheAppSecret(t *testing.T) {
 				_, err := client.ListTags(t.Context())
 				errs = append(errs, err, client.TagFollowers(t.Context(), firstTagID, twoFans))
 			}
-			stable, err := wechat.NewStableTokenSource(cfg, testAppID, testSecret)
+			stable, err := wechat.NewTokenSource(cfg, wechat.StableTokenEndpoint, testAppID, testSecret)
 			must(t, err)
 			_, err = newClient(t, cfg, stable).CreateTag(t.Context(), "广东")
 			errs = append(errs, err)
@@ -104,7 +104,7 @@ func TestStableTokenSource_sendsTheSecretOnlyInThePOSTBody(t *testing.T) {
 		fmt.Fprint(w, `{"access_token":"86_x","expires_in":7200}`)
 	}))
 	t.Cleanup(srv.Close)
-	tokens, err := wechat.NewStableTokenSource(wechat.Config{BaseURL: srv.URL}, testAppID, testSecret)
+	tokens, err := wechat.NewTokenSource(wechat.Config{BaseURL: srv.URL}, wechat.StableTokenEndpoint, testAppID, testSecret)
 	must(t, err)
 	_, err = tokens.Token(t.Context())
 	must(t, err)

@@ -139,19 +139,10 @@ func SharedTokenSource(cfg Config, endpoint TokenEndpoint, appID, secret string)
 	return src, nil
 }
 
-// NewStableTokenSource returns a stable_token source of its own, not shared with other
-// callers.
-func NewStableTokenSource(cfg Config, appID, secret string) (*CachedTokenSource, error) {
-	return newTokenSource(cfg, StableTokenEndpoint, appID, secret)
-}
-
-// NewLegacyTokenSource returns a /cgi-bin/token source of its own; see
-// LegacyTokenEndpoint for why it is a last resort.
-func NewLegacyTokenSource(cfg Config, appID, secret string) (*CachedTokenSource, error) {
-	return newTokenSource(cfg, LegacyTokenEndpoint, appID, secret)
-}
-
-func newTokenSource(cfg Config, endpoint TokenEndpoint, appID, secret string) (*CachedTokenSource, error) {
+// NewTokenSource returns a token source of its own, shared with no other caller, unlike
+// SharedTokenSource: for a program that must not meet another's cached token, such as a
+// test. LegacyTokenEndpoint says why /cgi-bin/token is a last resort.
+func NewTokenSource(cfg Config, endpoint TokenEndpoint, appID, secret string) (*CachedTokenSource, error) {
 	raw, err := newRawClient(cfg)
 	if err != nil {
 		return nil, err

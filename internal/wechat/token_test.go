@@ -214,7 +214,7 @@ func TestStableTokenSource_refusedCredentials(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, mockwechat.Config{})
-			tokens, err := wechat.NewStableTokenSource(f.cfg, tt.appID, tt.secret)
+			tokens, err := wechat.NewTokenSource(f.cfg, wechat.StableTokenEndpoint, tt.appID, tt.secret)
 			must(t, err)
 			client := newClient(t, f.cfg, tokens)
 
@@ -232,7 +232,7 @@ func TestStableTokenSource_refusedCredentials(t *testing.T) {
 func TestStableTokenSource_aBusyTokenServiceIsTransient(t *testing.T) {
 	f := newFixture(t, mockwechat.Config{})
 	must(t, f.mock.FailNext(pathStableToken, wechat.CodeSystemBusy))
-	tokens, err := wechat.NewStableTokenSource(f.cfg, testAppID, testSecret)
+	tokens, err := wechat.NewTokenSource(f.cfg, wechat.StableTokenEndpoint, testAppID, testSecret)
 	must(t, err)
 	clock := newFakeClock()
 	wechat.SetClock(tokens, clock.now)
@@ -281,7 +281,7 @@ func TestStableTokenSource_aWaitingCallerCanGiveUp(t *testing.T) {
 		fmt.Fprint(w, `{"access_token":"86_fresh","expires_in":7200}`)
 	}))
 	t.Cleanup(srv.Close)
-	tokens, err := wechat.NewStableTokenSource(wechat.Config{BaseURL: srv.URL}, testAppID, testSecret)
+	tokens, err := wechat.NewTokenSource(wechat.Config{BaseURL: srv.URL}, wechat.StableTokenEndpoint, testAppID, testSecret)
 	must(t, err)
 
 	first := make(chan error, 1)
@@ -321,7 +321,7 @@ func TestStableTokenSource_cachesUntilShortlyBeforeExpiry(t *testing.T) {
 				fmt.Fprintf(w, `{"access_token":"86_token%d","expires_in":%d}`, n, tt.expiresIn)
 			}))
 			t.Cleanup(srv.Close)
-			tokens, err := wechat.NewStableTokenSource(wechat.Config{BaseURL: srv.URL}, testAppID, testSecret)
+			tokens, err := wechat.NewTokenSource(wechat.Config{BaseURL: srv.URL}, wechat.StableTokenEndpoint, testAppID, testSecret)
 			must(t, err)
 			for range 3 {
 				_, err := tokens.Token(t.Context())
@@ -339,7 +339,7 @@ func TestStableTokenSource_refusesAResponseWithoutAToken(t *testing.T) {
 		t.Run(body, func(t *testing.T) {
 			srv := httptest.NewServer(replyWith(http.StatusOK, body))
 			t.Cleanup(srv.Close)
-			tokens, err := wechat.NewStableTokenSource(wechat.Config{BaseURL: srv.URL}, testAppID, testSecret)
+			tokens, err := wechat.NewTokenSource(wechat.Config{BaseURL: srv.URL}, wechat.StableTokenEndpoint, testAppID, testSecret)
 			must(t, err)
 			if token, err := tokens.Token(t.Context()); err == nil {
 				t.Errorf("Token = %q, nil; want an error", token)
@@ -370,7 +370,7 @@ func TestStableTokenSource_neverForcesARefresh(t *testing.T) {
 		fmt.Fprint(w, `{"access_token":"86_x","expires_in":7200}`)
 	}))
 	t.Cleanup(srv.Close)
-	tokens, err := wechat.NewStableTokenSource(wechat.Config{BaseURL: srv.URL}, testAppID, testSecret)
+	tokens, err := wechat.NewTokenSource(wechat.Config{BaseURL: srv.URL}, wechat.StableTokenEndpoint, testAppID, testSecret)
 	must(t, err)
 	_, err = tokens.Token(t.Context())
 	must(t, err)
@@ -481,7 +481,7 @@ func tokenEndpoint(t *testing.T, cfg wechat.Config, clock *fakeClock, reply func
 	}))
 	t.Cleanup(srv.Close)
 	cfg.BaseURL = srv.URL
-	tokens, err := wechat.NewStableTokenSource(cfg, testAppID, testSecret)
+	tokens, err := wechat.NewTokenSource(cfg, wechat.StableTokenEndpoint, testAppID, testSecret)
 	must(t, err)
 	wechat.SetClock(tokens, clock.now)
 	return tokens, &calls
@@ -555,7 +555,7 @@ func TestCachedTokenSource_callersShareASuccessfulFetch(t *testing.T) {
 	t.Cleanup(srv.Close)
 	// Registered after srv.Close, so run before it: a held handler would keep Close waiting.
 	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) })
-	tokens, err := wechat.NewStableTokenSource(wechat.Config{BaseURL: srv.URL}, testAppID, testSecret)
+	tokens, err := wechat.NewTokenSource(wechat.Config{BaseURL: srv.URL}, wechat.StableTokenEndpoint, testAppID, testSecret)
 	must(t, err)
 
 	const callers = 20
