@@ -196,6 +196,12 @@ func TestInterrupt_applyOfTenThousandMembersStopsAndTheNextApplyFinishesIt(t *te
 			t.Errorf("the interrupted apply says %q: the provider did not stop cleanly", wrong)
 		}
 	}
+	said := strings.Join(strings.Fields(interrupted.output), " ")
+	for _, want := range []string{"Error: Interrupted", "a resource being created records nothing", "Run terraform apply again", "perhaps those of the call whose answer was lost"} {
+		if !strings.Contains(said, want) {
+			t.Errorf("the interrupted apply does not say %q", want)
+		}
+	}
 
 	calls := recorder.batches()
 	var taggedFirst []string // what the account carries after the first apply

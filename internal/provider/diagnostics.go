@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -86,6 +87,7 @@ type failureCondition struct {
 // recognised are the failures of WeChat's the provider explains, in the order they are
 // tried.
 var recognised = []failureCondition{
+	{interrupted, func(err error) bool { return errors.Is(err, context.Canceled) }},
 	{followersRecordLost, func(err error) bool { return errors.As(err, new(*lostRecordError)) }},
 	{tagNotFound, wechat.IsTagNotFound},
 	{followerTagLimit, func(err error) bool {
@@ -149,6 +151,11 @@ func onTagsOrIDs(s subject) path.Path { return firstOf(s.where.tag, s.where.open
 
 // Failures of WeChat's, and what a read did not find.
 var (
+	interrupted = &condition[error]{summary: "Interrupted", at: onNothing, detail: func(s subject, _ error) string {
+		return fmt.Sprintf("%s: Terraform was interrupted (Ctrl-C) while the provider was changing WeChat, and the provider stopped "+
+			"before its next call. The state records what is known to be applied; a resource being created records nothing. "+
+			"Run terraform apply again: it reads the account anew and makes only the changes still missing.", s.about)
+	}}
 	tagNotFound = &condition[error]{summary: "Tag not found", at: onTag, detail: func(s subject, _ error) string {
 		return fmt.Sprintf("The account has no tag with id %d. Use the id of one of the account's tags, such as wechat_tag.<name>.id, "+
 			"or 2 for the starred tag (data.wechat_tags lists them all); a tag deleted outside Terraform must be created again first.", s.tagID)

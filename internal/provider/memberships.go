@@ -89,7 +89,11 @@ func converge[M cmp.Ordered](ctx context.Context, store membershipStore[M], goal
 		return nil, false, err
 	}
 	out, err := membership.Reconcile(ctx, store.config(), store, goal, held)
-	if err != nil && out.Applied > 0 {
+	switch {
+	case err == nil || out.Applied == 0:
+	case ctx.Err() != nil || wechat.IsAmbiguous(err):
+		err = fmt.Errorf("%w (after %d %s were changed, and perhaps those of the call whose answer was lost)", err, out.Applied, store.unit())
+	default:
 		err = fmt.Errorf("%w (after %d %s were changed)", err, out.Applied, store.unit())
 	}
 	return out.Held, true, err
