@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -64,7 +66,9 @@ func TestGuide_ciPlanJob(t *testing.T) {
 }
 
 // The CI guide's module test as printed: the mock installed with go install @latest (from
-// a module proxy serving this tree), started in the background, and terraform test.
+// a module proxy serving this tree), started in the background, and terraform test. Its
+// runs pass, the rename happens in place, and the test leaves the account as it found
+// it, as the mock's admin API tells before the mock is stopped.
 func TestGuide_ciModuleTest(t *testing.T) {
 	if c := terraformCLI(t); c.Version.Core().LessThan(version.Must(version.NewVersion("1.6.0"))) {
 		t.Skipf("Terraform CLI version %s is below minimum version 1.6.0: skipping test (terraform test)", c.Version)
@@ -75,6 +79,45 @@ func TestGuide_ciModuleTest(t *testing.T) {
 	for _, name := range []string{"main.tf", "campaign.tftest.hcl"} {
 		writeFile(t, filepath.Join(work, name), guideExample(t, "module-test/"+name))
 	}
-	out := withoutColor(guideShell(t, "ci/module-test.sh", work, env))
-	mustMatch(t, "the module test", out, `run "creates_the_tag_and_tags_the_follower"... pass`, `2 passed, 0 failed`)
+	var calls map[string]int
+	var account struct {
+		Tags      []mockwechat.Tag `json:"tags"`
+		Followers []struct {
+			TagIDList []int64 `json:"tagid_list"`
+		} `json:"followers"`
+	}
+	out := withoutColor(guideShellThen(t, "ci/module-test.sh", work, env, func() {
+		raw, err := os.ReadFile(filepath.Join(work, "mock-url"))
+		must(t, err)
+		base := strings.TrimSpace(string(raw))
+		mockAdmin(t, base+"/_mock/calls", &calls)
+		mockAdmin(t, base+"/_mock/state", &account)
+	}))
+	mustMatch(t, "the module test", out,
+		`run "creates_the_tag_and_tags_the_follower"... pass`,
+		`run "renames_in_place"... pass`,
+		`2 passed, 0 failed`)
+	if n := calls["/cgi-bin/tags/create"]; n != 1 {
+		t.Errorf("the module test created %d tags; the rename must happen in place, with 1 create", n)
+	}
+	// The mock started with the tag 老客户; the test's own tag and membership are gone.
+	if len(account.Tags) != 2 || account.Tags[1].Name != "老客户" {
+		t.Errorf("after terraform test the account has tags %+v; want the starred tag and 老客户", account.Tags)
+	}
+	for _, f := range account.Followers {
+		if len(f.TagIDList) != 0 {
+			t.Errorf("after terraform test a follower still carries tags %v", f.TagIDList)
+		}
+	}
+}
+
+// mockAdmin reads an admin endpoint of a running mock into v.
+func mockAdmin(t *testing.T, url string, v any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	must(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	must(t, json.NewDecoder(resp.Body).Decode(v))
 }

@@ -14,6 +14,13 @@ import (
 // the background is stopped at the end.
 func guideShell(t *testing.T, name, dir string, env []string) string {
 	t.Helper()
+	return guideShellThen(t, name, dir, env, nil)
+}
+
+// guideShellThen is guideShell, calling inspect, when given, once the script has ended but
+// before what it started in the background, such as the mock, is stopped.
+func guideShellThen(t *testing.T, name, dir string, env []string, inspect func()) string {
+	t.Helper()
 	script := guideExample(t, name)
 	cmd := exec.CommandContext(t.Context(), "bash", "-e", "-c", script)
 	cmd.Dir, cmd.Env = dir, env
@@ -24,6 +31,9 @@ func guideShell(t *testing.T, name, dir string, env []string) string {
 	must(t, err)
 	cmd.Stdout, cmd.Stderr = output, output
 	err = cmd.Run()
+	if inspect != nil && err == nil {
+		inspect()
+	}
 	if cmd.Process != nil {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) // what it started, such as the mock
 	}
