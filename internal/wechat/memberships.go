@@ -99,56 +99,34 @@ type membershipReads struct {
 	writes uint64
 }
 
-// answered returns the follower's tags as an earlier read of this process found them.
-func (r *membershipReads) answered(openid string) ([]int64, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	tags, ok := r.answers[openid]
-	return slices.Clone(tags), ok
-}
-
-// writesEnded is the count of writes ended so far, for remember.
+// writesEnded is the count of writes ended so far, for keep.
 func (r *membershipReads) writesEnded() uint64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.writes
 }
 
-// remember keeps a follower's tags that a read begun after since writes had ended found,
-// unless another write has ended since: the read may not have seen it.
-func (r *membershipReads) remember(openid string, tags []int64, since uint64) {
+// recall returns what an earlier read of this process found under key: a follower's tags
+// in r.answers, a tag's followers in r.members.
+func recall[K comparable, V any](r *membershipReads, answers *map[K][]V, key K) ([]V, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	found, ok := (*answers)[key]
+	return slices.Clone(found), ok
+}
+
+// keep keeps what a read begun after since writes had ended found under key, unless
+// another write has ended since: the read may not have seen it.
+func keep[K comparable, V any](r *membershipReads, answers *map[K][]V, key K, found []V, since uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.writes != since {
 		return
 	}
-	if r.answers == nil {
-		r.answers = map[string][]int64{}
+	if *answers == nil {
+		*answers = map[K][]V{}
 	}
-	r.answers[openid] = slices.Clone(tags)
-}
-
-// answeredMembers returns the followers of a tag as an earlier read of this process
-// found them.
-func (r *membershipReads) answeredMembers(tagID int64) ([]string, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	members, ok := r.members[tagID]
-	return slices.Clone(members), ok
-}
-
-// rememberMembers keeps the followers of a tag that a read begun after since writes had
-// ended found, unless another write has ended since.
-func (r *membershipReads) rememberMembers(tagID int64, members []string, since uint64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.writes != since {
-		return
-	}
-	if r.members == nil {
-		r.members = map[int64][]string{}
-	}
-	r.members[tagID] = slices.Clone(members)
+	(*answers)[key] = slices.Clone(found)
 }
 
 // editAnswers applies a write to the remembered answers. The caller holds r.mu.

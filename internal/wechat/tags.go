@@ -304,7 +304,7 @@ func (c *Client) FollowerTags(ctx context.Context, openid string) ([]int64, erro
 	if openid == "" {
 		return nil, ErrEmptyOpenID
 	}
-	if tags, ok := c.memberships.answered(openid); ok {
+	if tags, ok := recall(c.memberships, &c.memberships.answers, openid); ok {
 		return tags, nil
 	}
 	snap, err := c.memberships.snapshotFor(ctx, c)
@@ -320,7 +320,7 @@ func (c *Client) FollowerTags(ctx context.Context, openid string) ([]int64, erro
 	since := c.memberships.writesEnded()
 	tags, err := c.followerTagIDs(ctx, openid)
 	if err == nil {
-		c.memberships.remember(openid, tags, since)
+		keep(c.memberships, &c.memberships.answers, openid, tags, since)
 	}
 	return tags, err
 }
@@ -347,7 +347,7 @@ func (c *Client) followerTagIDs(ctx context.Context, openid string) ([]int64, er
 // ErrTagNotFound. A tag read once is not read again by the same client unless a write of
 // uncertain outcome named it; the client's writes keep what it read true.
 func (c *Client) TagMembers(ctx context.Context, tagID int64) ([]string, error) {
-	if members, ok := c.memberships.answeredMembers(tagID); ok {
+	if members, ok := recall(c.memberships, &c.memberships.members, tagID); ok {
 		return members, nil
 	}
 	since := c.memberships.writesEnded()
@@ -355,7 +355,7 @@ func (c *Client) TagMembers(ctx context.Context, tagID int64) ([]string, error) 
 	if _, err := c.tagMemberPages(ctx, tagID, func(page []string) { members = append(members, page...) }); err != nil {
 		return nil, err
 	}
-	c.memberships.rememberMembers(tagID, members, since)
+	keep(c.memberships, &c.memberships.members, tagID, members, since)
 	return members, nil
 }
 
