@@ -5,6 +5,7 @@ import (
 	"flag"
 	"log"
 	"os"
+	"runtime/debug"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -21,6 +22,7 @@ func main() {
 	if !debug {
 		quietSDKLogsNobodyReads()
 	}
+	collectGarbageLessOften()
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: "registry.terraform.io/wechat-tf/wechat",
@@ -48,5 +50,27 @@ func quietSDKLogsNobodyReads() {
 		if _, set := os.LookupEnv(name); !set {
 			_ = os.Setenv(name, "off")
 		}
+	}
+}
+
+// The garbage collector's settings unless GOGC or GOMEMLIMIT says otherwise. A plan sends
+// the provider a few requests per resource, and the plugin libraries allocate for each
+// far more than they keep (546 MB in all for a plan of 2,020 resources): at Go's default,
+// GOGC=100, collecting that garbage is a quarter of the provider's CPU. At 400 it is
+// collected a fifth as often, for a peak a third higher (make bench). The limit keeps the
+// largest live heaps, about 110 MiB for a snapshot of 1,000,000 followers, within about
+// what the default would have given them.
+const (
+	gcPercent   = 400
+	memoryLimit = 512 << 20
+)
+
+// collectGarbageLessOften trades memory the provider has to spare for CPU the plan needs.
+func collectGarbageLessOften() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(gcPercent)
+	}
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(memoryLimit)
 	}
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"math"
 	"os"
+	"runtime/debug"
 	"testing"
 )
 
@@ -51,4 +53,36 @@ func TestQuietSDKLogsNobodyReads(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestCollectGarbageLessOften(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+
+	t.Run("defaults", func(t *testing.T) {
+		unsetenv(t, "GOGC")
+		unsetenv(t, "GOMEMLIMIT")
+		debug.SetGCPercent(100)
+		debug.SetMemoryLimit(math.MaxInt64)
+		collectGarbageLessOften()
+		if got := debug.SetGCPercent(100); got != gcPercent {
+			t.Errorf("GC percent %d, want %d", got, gcPercent)
+		}
+		if got := debug.SetMemoryLimit(-1); got != memoryLimit {
+			t.Errorf("memory limit %d, want %d", got, memoryLimit)
+		}
+	})
+	t.Run("the user's settings are kept", func(t *testing.T) {
+		t.Setenv("GOGC", "150")
+		t.Setenv("GOMEMLIMIT", "1GiB")
+		debug.SetGCPercent(150)
+		debug.SetMemoryLimit(1 << 30)
+		collectGarbageLessOften()
+		if got := debug.SetGCPercent(150); got != 150 {
+			t.Errorf("GC percent %d, want the user's 150", got)
+		}
+		if got := debug.SetMemoryLimit(-1); got != 1<<30 {
+			t.Errorf("memory limit %d, want the user's 1 GiB", got)
+		}
+	})
 }
