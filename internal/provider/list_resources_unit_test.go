@@ -85,7 +85,7 @@ func newFakeTags(t *testing.T, f *fakeWechat, names ...string) {
 func TestTagList(t *testing.T) {
 	f := newFakeWechat()
 	newFakeTags(t, f, "老客户", "campaign-a", "campaign-b")
-	l := &TagListResource{client: f}
+	l := tagList(f)
 
 	all := runList(t, l, NewTagResource(), nil, true, 0)
 	if want := []string{"老客户 (id 100)", "campaign-a (id 101)", "campaign-b (id 102)"}; !slices.Equal(all.names, want) {
@@ -121,7 +121,7 @@ func TestUserTagsList_aFailedReadListsNoFollower(t *testing.T) {
 	newFakeTags(t, f, "VIP", "北方")
 	f.give(alice, 100)
 	f.give(bob, 100, 101)
-	l := &UserTagsListResource{client: f}
+	l := userTagsList(f)
 	vip := map[string]tftypes.Value{"tag_id": tftypes.NewValue(tftypes.Number, 100)}
 
 	ok := runList(t, l, NewUserTagsResource(), vip, true, 0)
@@ -161,7 +161,7 @@ func TestTagMembersList_aFailedReadListsNoTag(t *testing.T) {
 	newFakeTags(t, f, "VIP", "empty")
 	f.give(bob, 100)
 	f.give(alice, 100, wechat.TagStarred)
-	l := &TagMembersListResource{client: f}
+	l := tagMembersList(f)
 
 	ok := runList(t, l, NewTagMembersResource(), nil, true, 0)
 	if want := []string{"VIP (id 100)", "empty (id 101)"}; !slices.Equal(ok.names, want) {
