@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
@@ -26,7 +27,7 @@ import (
 // Every List reads all it reports before it reports any of it, so that a failed read ends
 // the query with an error and never with a partial list that looks complete.
 
-var _ list.ListResourceWithConfigure = &listResource[struct{}]{}
+var _ list.ListResourceWithConfigure = &listResource[tagListConfig]{}
 
 // listResource is one list resource: the resource type it lists, the schema of its list
 // block's config, of model C, and find, which reads the objects a request of that config
@@ -213,16 +214,34 @@ func findTaggedFollowers(ctx context.Context, client wechatAPI, config userTagsL
 
 func NewTagMembersListResource() list.ListResource { return tagMembersList(nil) }
 
-func tagMembersList(client wechatAPI) *listResource[struct{}] {
-	return &listResource[struct{}]{typeName: "_tag_members", client: client, find: findTagMembers, schema: listschema.Schema{
+type tagMembersListConfig struct {
+	OpenIDsFileFrom types.Int64 `tfsdk:"openids_file_from"`
+}
+
+func tagMembersList(client wechatAPI) *listResource[tagMembersListConfig] {
+	return &listResource[tagMembersListConfig]{typeName: "_tag_members", client: client, find: findTagMembers, schema: listschema.Schema{
 		MarkdownDescription: "One result per user tag of the account, as `wechat_tag_members` resources, in one `tags/get` call. " +
-			"With `include_resource = true`, each result also holds all the tag's current followers in `openids`, as an import would: " +
-			"that reads every listed tag's followers, one `user/tag/get` call per 10,000 followers and one more per tag, " +
-			"and the generated configuration lists every openid.",
+			"With `include_resource = true`, each result also holds all the tag's current followers, as an import would read them: " +
+			"that reads every listed tag's followers, one `user/tag/get` call per 10,000 followers and one more per tag. " +
+			"They are in `openids`, and the generated configuration lists every openid, unless the tag has at least " +
+			"`openids_file_from` followers: then the query writes them to `openids/<tag id>.txt` and the result names that file " +
+			"in `openids_file`, which an import of the tag adopts, so that the plan of the generated import stays fast at 100,000.",
+		Attributes: map[string]listschema.Attribute{
+			"openids_file_from": listschema.Int64Attribute{
+				MarkdownDescription: "With `include_resource = true`: the number of followers from which a tag's followers go to a file, " +
+					"such as `1000`, rather than into `openids`, as Terraform's plan of a list of more than about 10,000 openids is slow. " +
+					"The query writes them, one openid a line, to `openids/<tag id>.txt`, relative to the directory it runs in, " +
+					"which the result names in `openids_file`; an import of the tag adopts its followers into that file whenever it exists. " +
+					"A file that is there already is left as it is if it lists the same followers, as when the query runs again, " +
+					"and fails the query otherwise. 0 for every tag; unset, no files: `openids` for every tag.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.AtLeast(0)},
+			},
+		},
 	}}
 }
 
-func findTagMembers(ctx context.Context, client wechatAPI, _ struct{}, req list.ListRequest, diags *diag.Diagnostics) []listedObject {
+func findTagMembers(ctx context.Context, client wechatAPI, config tagMembersListConfig, req list.ListRequest, diags *diag.Diagnostics) []listedObject {
 	tags, err := client.KnownTags(ctx)
 	if err != nil {
 		report(diags, listTagsFailed, err)
@@ -238,15 +257,21 @@ func findTagMembers(ctx context.Context, client wechatAPI, _ struct{}, req list.
 				report(diags, tagSubject("Unable to list the tag's followers", tag.ID, tag.Name), err)
 				return nil
 			}
-			object.resource = tagMembersModel{
-				ID:            types.StringValue(strconv.FormatInt(tag.ID, 10)),
-				TagID:         types.NumberValue(new(big.Float).SetInt64(tag.ID)),
-				OpenIDs:       openIDList(membership.Observed(nil, openids, true), diags),
-				OpenIDsFile:   types.StringNull(),
-				OpenIDsSHA256: types.StringNull(),
-				OpenIDsCount:  types.Int64Null(),
-				Exclusive:     types.BoolValue(false),
+			// As the import of the result reads it: ImportState, then Read.
+			model := tagMembersModel{
+				ID:          types.StringValue(strconv.FormatInt(tag.ID, 10)),
+				TagID:       types.NumberValue(new(big.Float).SetInt64(tag.ID)),
+				OpenIDsFile: types.StringNull(),
+				Exclusive:   types.BoolValue(false),
 			}
+			adopted := membership.Observed(nil, openids, true)
+			if from := config.OpenIDsFileFrom; !from.IsNull() && int64(len(adopted)) >= from.ValueInt64() {
+				if model.OpenIDsFile = types.StringValue(writeAdoptedOpenIDsFile(tag, adopted, diags)); diags.HasError() {
+					return nil
+				}
+			}
+			recordMembers(ctx, &model, adopted, records{}, diags)
+			object.resource = model
 		}
 		objects = append(objects, object)
 	}

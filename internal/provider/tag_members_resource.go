@@ -212,7 +212,8 @@ func (m tagMembersModel) subject() subject {
 }
 
 // importing reports whether m is the state an import starts from, which lists no
-// followers in either shape: the read that follows adopts every member, into openids.
+// followers in either shape: the read that follows adopts every member, into openids, or
+// into openids_file when a query wrote the tag's file (adoptedFileOf).
 func (m tagMembersModel) importing() bool { return m.OpenIDs.IsNull() && !m.fileMode() }
 
 func (r *TagMembersResource) account() accountAPI { return r.client }
@@ -262,7 +263,7 @@ func (r *TagMembersResource) Create(ctx context.Context, req resource.CreateRequ
 
 func (r *TagMembersResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	lifecycleOf(r).read(ctx, req, resp, func(ctx context.Context, state tagMembersModel, private records, diags *diag.Diagnostics) (tagMembersModel, error) {
-		exclusive := state.Exclusive.ValueBool()
+		exclusive, adopting := state.Exclusive.ValueBool(), state.importing()
 		prior, err := managedFollowers(ctx, state, private)
 		// With exclusive the resource owns the whole membership the read returns, which
 		// rebuilds a lost record; otherwise the record is what tells its followers apart.
@@ -273,9 +274,13 @@ func (r *TagMembersResource) Read(ctx context.Context, req resource.ReadRequest,
 		if err != nil {
 			return state, err
 		}
+		if adopting {
+			// Into the file a query wrote for the generated configuration, if there is one.
+			state.OpenIDsFile = adoptedFileOf(tagIDOf(state.TagID))
+		}
 		// Members the state knows keep their place, so that only real changes show in the
 		// plan; with exclusive, members given the tag outside Terraform come after them.
-		observed := membership.Observed(prior, held, state.importing() || exclusive)
+		observed := membership.Observed(prior, held, adopting || exclusive)
 		recordMembers(ctx, &state, observed, private, diags)
 		state.ID = tagIDString(state.TagID)
 		return state, nil
