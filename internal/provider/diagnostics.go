@@ -383,7 +383,7 @@ var (
 // What a query writes: the files of the followers of the tags it adopts with
 // openids_file (openids_file.go).
 var (
-	adoptedFileTaken = &condition[adoptedFile]{summary: "openids file already there", at: onNothing, detail: func(s subject, f adoptedFile) string {
+	adoptedFileTaken = &condition[adoptedFile]{summary: "File of followers already there", at: onNothing, detail: func(s subject, f adoptedFile) string {
 		listed := fmt.Sprintf("lists %d followers, not the %d", f.listed, f.followers)
 		if f.unreadable {
 			listed = fmt.Sprintf("is not a list of openids, such as the %d", f.followers)

@@ -249,7 +249,7 @@ func TestTagMembersList_writesBigTagsFollowersToFiles(t *testing.T) {
 	if len(out.results) != 1 || len(out.errors()) != 1 {
 		t.Fatalf("a query over a file of other followers streamed %q with errors %q, want only the error", out.names, out.errors())
 	}
-	expectDiagnostic(t, out.results[0].Diagnostics, "openids file already there", "openids/100.txt", "lists 2 followers, not the 3", "Remove openids/100.txt")
+	expectDiagnostic(t, out.results[0].Diagnostics, "File of followers already there", "openids/100.txt", "lists 2 followers, not the 3", "Remove openids/100.txt")
 	var diags diag.Diagnostics
 	if listed := readOpenIDsFile("openids/100.txt", &diags); !slices.Equal(listed, vip) {
 		t.Errorf("the refused query changed openids/100.txt to %q", listed)

@@ -233,8 +233,9 @@ func adoptedOpenIDsFile(tagID int64) string {
 	return fmt.Sprintf("%s/%d.txt", adoptedOpenIDsDir, tagID)
 }
 
-// adoptedFileOf is the openids_file an import of tagID adopts its followers into: the
-// file a query wrote for the tag when there is one, else null, for openids.
+// adoptedFileOf is the openids_file an import of tagID adopts its followers into:
+// adoptedOpenIDsFile when it exists, as a query writes it, or someone before an import by
+// hand; else null, for openids.
 func adoptedFileOf(tagID int64) types.String {
 	name := adoptedOpenIDsFile(tagID)
 	if info, err := os.Stat(name); err == nil && info.Mode().IsRegular() {
@@ -249,7 +250,7 @@ func adoptedFileOf(tagID int64) types.String {
 // hold followers someone chose, and a query never overwrites them.
 func writeAdoptedOpenIDsFile(tag wechat.Tag, openids []string, diags *diag.Diagnostics) string {
 	name := adoptedOpenIDsFile(tag.ID)
-	facts := adoptedFile{name: name, followers: len(openids)}
+	about, facts := subject{tagID: tag.ID, tagName: tag.Name}, adoptedFile{name: name, followers: len(openids)}
 	_, err := os.Stat(name)
 	switch {
 	case err == nil:
@@ -259,10 +260,10 @@ func writeAdoptedOpenIDsFile(tag wechat.Tag, openids []string, diags *diag.Diagn
 			return name
 		}
 		facts.listed, facts.unreadable = len(listed), unreadable.HasError()
-		diags.Append(adoptedFileTaken.diagnostic(subject{tagID: tag.ID, tagName: tag.Name}, facts, nil))
+		diags.Append(adoptedFileTaken.diagnostic(about, facts, nil))
 		return ""
 	case !errors.Is(err, fs.ErrNotExist):
-		diags.Append(adoptedFileUnwritable.diagnostic(subject{tagID: tag.ID, tagName: tag.Name}, facts, err))
+		diags.Append(adoptedFileUnwritable.diagnostic(about, facts, err))
 		return ""
 	}
 	var text strings.Builder
@@ -271,7 +272,7 @@ func writeAdoptedOpenIDsFile(tag wechat.Tag, openids []string, diags *diag.Diagn
 		text.WriteString(openid + "\n")
 	}
 	if err := writeFileWhole(name, text.String()); err != nil {
-		diags.Append(adoptedFileUnwritable.diagnostic(subject{tagID: tag.ID, tagName: tag.Name}, facts, err))
+		diags.Append(adoptedFileUnwritable.diagnostic(about, facts, err))
 		return ""
 	}
 	return name

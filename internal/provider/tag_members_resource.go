@@ -213,7 +213,7 @@ func (m tagMembersModel) subject() subject {
 
 // importing reports whether m is the state an import starts from, which lists no
 // followers in either shape: the read that follows adopts every member, into openids, or
-// into openids_file when a query wrote the tag's file (adoptedFileOf).
+// into openids_file when the tag's file is there (adoptedFileOf).
 func (m tagMembersModel) importing() bool { return m.OpenIDs.IsNull() && !m.fileMode() }
 
 func (r *TagMembersResource) account() accountAPI { return r.client }
@@ -275,7 +275,8 @@ func (r *TagMembersResource) Read(ctx context.Context, req resource.ReadRequest,
 			return state, err
 		}
 		if adopting {
-			// Into the file a query wrote for the generated configuration, if there is one.
+			// Into openids/<tag id>.txt if it exists, as a query writes it for the
+			// configuration it generates.
 			state.OpenIDsFile = adoptedFileOf(tagIDOf(state.TagID))
 		}
 		// Members the state knows keep their place, so that only real changes show in the
