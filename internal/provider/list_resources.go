@@ -3,9 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
-	"math/big"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -258,13 +256,7 @@ func findTagMembers(ctx context.Context, client wechatAPI, config tagMembersList
 				return nil
 			}
 			// As the import of the result reads it: ImportState, then Read.
-			model := tagMembersModel{
-				ID:          types.StringValue(strconv.FormatInt(tag.ID, 10)),
-				TagID:       types.NumberValue(new(big.Float).SetInt64(tag.ID)),
-				OpenIDsFile: types.StringNull(),
-				Exclusive:   types.BoolValue(false),
-			}
-			adopted := membership.Observed(nil, openids, true)
+			model, adopted := importedTagMembers(tag.ID), membership.Observed(nil, openids, true)
 			if from := config.OpenIDsFileFrom; !from.IsNull() && int64(len(adopted)) >= from.ValueInt64() {
 				if model.OpenIDsFile = types.StringValue(writeAdoptedOpenIDsFile(tag, adopted, diags)); diags.HasError() {
 					return nil

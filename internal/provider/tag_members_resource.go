@@ -443,13 +443,18 @@ func (r *TagMembersResource) ImportState(ctx context.Context, req resource.Impor
 				fmt.Sprintf("Tag %d is a WeChat system tag (0 untagged, 1 blacklist) whose members the tagging API cannot list or change. "+
 					"Import a tag created on the account, or 2 for the starred tag.", id))
 		}
-		// Null openids and openids_file tell the read that follows to adopt every member.
-		return tagMembersModel{
-			ID: types.StringValue(strconv.FormatInt(id, 10)), TagID: types.NumberValue(new(big.Float).SetInt64(id)),
-			OpenIDs: types.ListNull(types.StringType), OpenIDsFile: types.StringNull(),
-			OpenIDsSHA256: types.StringNull(), OpenIDsCount: types.Int64Null(), Exclusive: types.BoolValue(false),
-		}, nil
+		return importedTagMembers(id), nil
 	})
+}
+
+// importedTagMembers is the state an import of the members of tagID starts from: null
+// openids and openids_file tell the read that follows to adopt every member.
+func importedTagMembers(tagID int64) tagMembersModel {
+	return tagMembersModel{
+		ID: types.StringValue(strconv.FormatInt(tagID, 10)), TagID: types.NumberValue(new(big.Float).SetInt64(tagID)),
+		OpenIDs: types.ListNull(types.StringType), OpenIDsFile: types.StringNull(),
+		OpenIDsSHA256: types.StringNull(), OpenIDsCount: types.Int64Null(), Exclusive: types.BoolValue(false),
+	}
 }
 
 // openIDsOf reads the openids of a list attribute; the validators have refused null
