@@ -130,3 +130,34 @@ func TestImport_bulkImportWithForEachThenWrittenOut(t *testing.T) {
 		t.Errorf("the account's tags are %v, want 星标组, VIP and 老客户 as they were", tags)
 	}
 }
+
+// A big tag imported by hand, as the importing guide says: its followers written first to
+// openids/<tag id>.txt, which the configuration names in openids_file. `terraform import`
+// adopts them into the file, so that neither the state nor the plan holds them as a
+// list, and the plan after the import is empty, without a write to WeChat.
+func TestImport_aTagIntoTheOpenIDsFileWrittenForIt(t *testing.T) {
+	t.Parallel()
+	followers := mockwechat.GenerateOpenIDs(3, 17)
+	w := newWorkspace(t, mockwechat.Config{Tags: []string{"VIP"}, Followers: followers})
+	for _, openid := range followers {
+		must(t, w.mock.TagUser(openid, 100))
+	}
+	must(t, os.Mkdir(filepath.Join(w.Dir, "openids"), 0o750))
+	writeFile(t, filepath.Join(w.Dir, "openids", "100.txt"), strings.Join(followers, "\n")+"\n")
+	w.configure(`
+resource "wechat_tag_members" "vip" {
+  tag_id       = 100
+  openids_file = "openids/100.txt"
+}
+`)
+	w.mustRun("import", "-no-color", "wechat_tag_members.vip", "100")
+	state := w.state()
+	if len(state) != 1 || state[0].Values["openids_file"] != "openids/100.txt" || state[0].Values["openids"] != nil ||
+		state[0].Values["openids_count"] != float64(len(followers)) {
+		t.Errorf("the import recorded %v; want openids_file openids/100.txt, its %d followers counted, and no openids", state, len(followers))
+	}
+	if code, out := w.run("plan", "-detailed-exitcode", "-no-color"); code != 0 {
+		t.Errorf("the plan after the import exited %d, want 0 (no changes):\n%s", code, out)
+	}
+	w.expectNoWrites()
+}

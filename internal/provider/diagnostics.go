@@ -380,6 +380,35 @@ var (
 		}}
 )
 
+// What a query writes: the files of the followers of the tags it adopts with
+// openids_file (openids_file.go).
+var (
+	adoptedFileTaken = &condition[adoptedFile]{summary: "File of followers already there", at: onNothing, detail: func(s subject, f adoptedFile) string {
+		listed := fmt.Sprintf("lists %d followers, not the %d", f.listed, f.followers)
+		if f.unreadable {
+			listed = fmt.Sprintf("is not a list of openids, such as the %d", f.followers)
+		}
+		return fmt.Sprintf("The query writes the followers of tag %q (id %d) to %s, for the generated configuration to name in "+
+			"openids_file, and that file is there already and %s who carry the tag now. The query never overwrites a file: it "+
+			"leaves one that lists the same followers, as when it runs again, and stops at any other. Remove %s, or move it "+
+			"away if the configuration uses it, and run the query again.", s.tagName, s.tagID, f.name, listed, f.name)
+	}}
+	adoptedFileUnwritable = &condition[adoptedFile]{summary: "Unable to write an openids file", at: onNothing, detail: func(s subject, f adoptedFile) string {
+		return fmt.Sprintf("The query writes the followers of tag %q (id %d), %d of them, to %s, relative to the directory "+
+			"Terraform runs in, for the generated configuration to name in openids_file, and could not. Run the query in a "+
+			"configuration directory Terraform may write to.", s.tagName, s.tagID, f.followers, f.name)
+	}}
+)
+
+// adoptedFile is the file of the followers of a tag a query adopts: its name, how many
+// followers carry the tag, and, for a file that is there already, how many it lists, or
+// that it is no list of openids.
+type adoptedFile struct {
+	name              string
+	followers, listed int
+	unreadable        bool
+}
+
 // tagsCarried are the tags a follower carries, and the most it would carry after a change
 // whose unknown tag ids are all new to it.
 type tagsCarried struct {

@@ -8,8 +8,10 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/querycheck"
 	"github.com/hashicorp/terraform-plugin-testing/querycheck/queryfilter"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
@@ -289,6 +291,73 @@ list "wechat_tag_members" "all" {
 }
 `,
 				ExpectError: expectError(`errcode -1`),
+			},
+		},
+	})
+}
+
+// With openids_file_from, a query writes the followers of each tag that has that many to
+// openids/<tag id>.txt, relative to the directory it runs in, and the result names that
+// file in openids_file; the import of such a block adopts the followers into the file and
+// plans no change. Not parallel: the provider runs in this process, in its directory.
+func TestAccTagMembersList_queryWritesBigTagsToFilesThatTheImportAdopts(t *testing.T) {
+	t.Chdir(t.TempDir())
+	m := newTestMock(t, mockwechat.Config{})
+	vip := m.mustCreateTag(t, "VIP")
+	small := m.mustCreateTag(t, "small")
+	members := []string{m.follower(0), m.follower(3)}
+	slices.Sort(members)
+	for _, openid := range members {
+		must(t, m.TagUser(openid, vip.ID))
+	}
+	must(t, m.TagUser(m.follower(1), small.ID))
+	vipFile := fmt.Sprintf("openids/%d.txt", vip.ID)
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   queryCLIs,
+		Steps: []resource.TestStep{
+			{Config: m.providerConfig("max_retries = 0")},
+			{
+				Query: true,
+				Config: `
+list "wechat_tag_members" "all" {
+  provider         = wechat
+  include_resource = true
+  config {
+    openids_file_from = 2
+  }
+}
+`,
+				QueryResultChecks: []querycheck.QueryResultCheck{
+					querycheck.ExpectResourceKnownValues("wechat_tag_members.all", byMembersTagID(vip.ID), []querycheck.KnownValueCheck{
+						{Path: tfjsonpath.New("openids_file"), KnownValue: knownvalue.StringExact(vipFile)},
+						{Path: tfjsonpath.New("openids"), KnownValue: knownvalue.Null()},
+						{Path: tfjsonpath.New("openids_count"), KnownValue: knownvalue.Int64Exact(2)},
+						{Path: tfjsonpath.New("openids_sha256"), KnownValue: knownvalue.StringExact(membersDigest(members))},
+					}),
+					querycheck.ExpectResourceKnownValues("wechat_tag_members.all", byMembersTagID(small.ID), []querycheck.KnownValueCheck{
+						{Path: tfjsonpath.New("openids"), KnownValue: knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact(m.follower(1))})},
+						{Path: tfjsonpath.New("openids_file"), KnownValue: knownvalue.Null()},
+					}),
+				},
+			},
+			{
+				// The block the query's result generates, imported by identity.
+				Config: m.providerConfig("max_retries = 0") + importByIdentity("wechat_tag_members.vip", fmt.Sprintf("{ tag_id = %d }", vip.ID), fmt.Sprintf(`
+resource "wechat_tag_members" "vip" {
+  tag_id       = %d
+  openids_file = %q
+  exclusive    = false
+}
+`, vip.ID, vipFile)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("wechat_tag_members.vip", plancheck.ResourceActionNoop)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("wechat_tag_members.vip", tfjsonpath.New("openids_count"), knownvalue.Int64Exact(2)),
+					statecheck.ExpectKnownValue("wechat_tag_members.vip", tfjsonpath.New("openids"), knownvalue.Null()),
+				},
 			},
 		},
 	})

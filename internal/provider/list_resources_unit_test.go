@@ -1,6 +1,9 @@
 package provider
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"slices"
 	"testing"
 
@@ -10,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat"
 	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
 )
 
@@ -85,7 +89,7 @@ func newFakeTags(t *testing.T, f *fakeWechat, names ...string) {
 func TestTagList(t *testing.T) {
 	f := newFakeWechat()
 	newFakeTags(t, f, "老客户", "campaign-a", "campaign-b")
-	l := &TagListResource{client: f}
+	l := tagList(f)
 
 	all := runList(t, l, NewTagResource(), nil, true, 0)
 	if want := []string{"老客户 (id 100)", "campaign-a (id 101)", "campaign-b (id 102)"}; !slices.Equal(all.names, want) {
@@ -121,7 +125,7 @@ func TestUserTagsList_aFailedReadListsNoFollower(t *testing.T) {
 	newFakeTags(t, f, "VIP", "北方")
 	f.give(alice, 100)
 	f.give(bob, 100, 101)
-	l := &UserTagsListResource{client: f}
+	l := userTagsList(f)
 	vip := map[string]tftypes.Value{"tag_id": tftypes.NewValue(tftypes.Number, 100)}
 
 	ok := runList(t, l, NewUserTagsResource(), vip, true, 0)
@@ -161,7 +165,7 @@ func TestTagMembersList_aFailedReadListsNoTag(t *testing.T) {
 	newFakeTags(t, f, "VIP", "empty")
 	f.give(bob, 100)
 	f.give(alice, 100, wechat.TagStarred)
-	l := &TagMembersListResource{client: f}
+	l := tagMembersList(f)
 
 	ok := runList(t, l, NewTagMembersResource(), nil, true, 0)
 	if want := []string{"VIP (id 100)", "empty (id 101)"}; !slices.Equal(ok.names, want) {
@@ -187,5 +191,67 @@ func TestTagMembersList_aFailedReadListsNoTag(t *testing.T) {
 	failed := runList(t, l, NewTagMembersResource(), nil, true, 0)
 	if len(failed.results) != 1 || len(failed.errors()) != 1 {
 		t.Fatalf("a failed user/tag/get streamed %q with errors %q, want only the error", failed.names, failed.errors())
+	}
+}
+
+// With openids_file_from, the followers of a tag that has that many go to the file an
+// import of the tag adopts, and the result names it; a smaller tag keeps openids. A query
+// run again leaves the files it wrote; one that lists other followers stops it.
+func TestTagMembersList_writesBigTagsFollowersToFiles(t *testing.T) {
+	t.Chdir(t.TempDir())
+	followers := mockwechat.GenerateOpenIDs(3, 5)
+	f := newFakeWechat(followers...)
+	newFakeTags(t, f, "VIP", "small", "empty")
+	f.give(followers[2], 100)
+	f.give(followers[0], 100)
+	f.give(followers[1], 101)
+	l := tagMembersList(f)
+	fromTwo := map[string]tftypes.Value{"openids_file_from": tftypes.NewValue(tftypes.Number, 2)}
+
+	query := func() []tagMembersModel {
+		t.Helper()
+		out := runList(t, l, NewTagMembersResource(), fromTwo, true, 0)
+		if errs := out.errors(); len(errs) > 0 {
+			t.Fatalf("the query failed: %q", errs)
+		}
+		models := make([]tagMembersModel, len(out.results))
+		for i, result := range out.results {
+			if diags := result.Resource.Get(t.Context(), &models[i]); diags.HasError() {
+				t.Fatal(diags)
+			}
+		}
+		return models
+	}
+	vip := []string{followers[0], followers[2]}
+	slices.Sort(vip)
+	for run := 1; run <= 2; run++ {
+		models := query()
+		big, small := models[0], models[1]
+		if big.OpenIDsFile.ValueString() != "openids/100.txt" || !big.OpenIDs.IsNull() ||
+			big.OpenIDsSHA256.ValueString() != membersDigest(vip) || big.OpenIDsCount.ValueInt64() != 2 {
+			t.Errorf("run %d: VIP's resource is %+v; want openids_file openids/100.txt, no openids, the digest and count of its 2 followers", run, big)
+		}
+		var diags diag.Diagnostics
+		if listed := readOpenIDsFile("openids/100.txt", &diags); diags.HasError() || !slices.Equal(listed, vip) {
+			t.Errorf("run %d: openids/100.txt lists %q (%v), want %q", run, listed, diags, vip)
+		}
+		if got := openIDsOf(small.OpenIDs); !slices.Equal(got, []string{followers[1]}) || !small.OpenIDsFile.IsNull() || !small.OpenIDsSHA256.IsNull() {
+			t.Errorf("run %d: the tag of 1 follower is %+v; want it in openids, as without openids_file_from", run, small)
+		}
+	}
+	if _, err := os.Stat("openids/101.txt"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the query wrote a file for the tag of 1 follower (%v)", err)
+	}
+
+	// Another follower took the tag since the file was written.
+	f.give(followers[1], 100)
+	out := runList(t, l, NewTagMembersResource(), fromTwo, true, 0)
+	if len(out.results) != 1 || len(out.errors()) != 1 {
+		t.Fatalf("a query over a file of other followers streamed %q with errors %q, want only the error", out.names, out.errors())
+	}
+	expectDiagnostic(t, out.results[0].Diagnostics, "File of followers already there", "openids/100.txt", "lists 2 followers, not the 3", "Remove openids/100.txt")
+	var diags diag.Diagnostics
+	if listed := readOpenIDsFile("openids/100.txt", &diags); !slices.Equal(listed, vip) {
+		t.Errorf("the refused query changed openids/100.txt to %q", listed)
 	}
 }

@@ -13,12 +13,15 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
 )
 
 // A wechat_tag_members of 100,000 followers cannot hold them in an attribute: Terraform's
@@ -208,4 +211,93 @@ func unpackOpenIDs(packed []byte) ([]string, error) {
 	}
 	openids := strings.Split(string(text), "\n")
 	return openids[:len(openids)-1], nil // after the last newline
+}
+
+// Adopting a tag of 100,000 followers. A query of wechat_tag_members with
+// openids_file_from writes the followers of each tag that has at least that many to the
+// file adoptedOpenIDsFile names, and its result, from which Terraform generates the
+// resource block, names that file in openids_file. The import of the generated block must
+// read the same state, or its plan would show a change, of openids_file and of a list of
+// every follower: Terraform gives an import the resource's identity, the tag id, and
+// neither the configuration nor the query's. So the file's name follows from the tag id
+// alone, and an import adopts a tag's followers into openids_file when that file exists.
+
+// adoptedOpenIDsDir is the directory of those files, relative to the directory Terraform
+// runs in, which for query and plan is the configuration's: the generated configuration
+// names them relative to it, and moves with it.
+const adoptedOpenIDsDir = "openids"
+
+// adoptedOpenIDsFile is the file of the followers of tagID that a query writes and an
+// import adopts.
+func adoptedOpenIDsFile(tagID int64) string {
+	return fmt.Sprintf("%s/%d.txt", adoptedOpenIDsDir, tagID)
+}
+
+// adoptedFileOf is the openids_file an import of tagID adopts its followers into:
+// adoptedOpenIDsFile when it exists, as a query writes it, or someone before an import by
+// hand; else null, for openids.
+func adoptedFileOf(tagID int64) types.String {
+	name := adoptedOpenIDsFile(tagID)
+	if info, err := os.Stat(name); err == nil && info.Mode().IsRegular() {
+		return types.StringValue(name)
+	}
+	return types.StringNull()
+}
+
+// writeAdoptedOpenIDsFile writes openids, the followers of tag, to the file an import of
+// the tag adopts, and returns its name. A file that is there already is left as it is if
+// it lists the same followers, as when a query runs again, and refused otherwise: it may
+// hold followers someone chose, and a query never overwrites them.
+func writeAdoptedOpenIDsFile(tag wechat.Tag, openids []string, diags *diag.Diagnostics) string {
+	name := adoptedOpenIDsFile(tag.ID)
+	about, facts := subject{tagID: tag.ID, tagName: tag.Name}, adoptedFile{name: name, followers: len(openids)}
+	_, err := os.Stat(name)
+	switch {
+	case err == nil:
+		var unreadable diag.Diagnostics
+		listed := readOpenIDsFile(name, &unreadable)
+		if !unreadable.HasError() && membersDigest(listed) == membersDigest(openids) {
+			return name
+		}
+		facts.listed, facts.unreadable = len(listed), unreadable.HasError()
+		diags.Append(adoptedFileTaken.diagnostic(about, facts, nil))
+		return ""
+	case !errors.Is(err, fs.ErrNotExist):
+		diags.Append(adoptedFileUnwritable.diagnostic(about, facts, err))
+		return ""
+	}
+	var text strings.Builder
+	fmt.Fprintf(&text, "# The followers of tag %q (id %d), as terraform query read them, one openid a line.\n", tag.Name, tag.ID)
+	for _, openid := range slices.Sorted(slices.Values(openids)) {
+		text.WriteString(openid + "\n")
+	}
+	if err := writeFileWhole(name, text.String()); err != nil {
+		diags.Append(adoptedFileUnwritable.diagnostic(about, facts, err))
+		return ""
+	}
+	return name
+}
+
+// writeFileWhole writes a new file under a temporary name and then renames it, so that
+// a query interrupted midway leaves no file that lists only some of the followers.
+func writeFileWhole(name, text string) error {
+	dir := filepath.Dir(name)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*")
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(text)
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), name)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+	}
+	return err
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/mockwechat"
+	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
 )
 
 func writeFile(t *testing.T, content string) string {
@@ -324,4 +325,37 @@ func TestTagMembersLostRecordIsAnErrorNeverNoFollowers(t *testing.T) {
 		resp := modifyPlan(t, &TagMembersResource{client: api}, inFileState(100, false, file, o), fileMembers(100, false, file))
 		expectDiagnostic(t, resp.Diagnostics, "Record of the managed followers lost")
 	})
+}
+
+// The file of a query is written whole where there is none, left where it lists the same
+// followers, and never written over one that lists others or no openids at all.
+func TestWriteAdoptedOpenIDsFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	openids := mockwechat.GenerateOpenIDs(3, 8)
+	vip := wechat.Tag{ID: 100, Name: "VIP"}
+	write := func(openids []string) diag.Diagnostics {
+		var diags diag.Diagnostics
+		writeAdoptedOpenIDsFile(vip, openids, &diags)
+		return diags
+	}
+	expectNoDiagnostics(t, write(openids))
+	// Again, as a query run again reads them, in another order.
+	reversed := slices.Clone(openids)
+	slices.Reverse(reversed)
+	expectNoDiagnostics(t, write(reversed))
+	var diags diag.Diagnostics
+	if listed := readOpenIDsFile("openids/100.txt", &diags); !slices.Equal(listed, slices.Sorted(slices.Values(openids))) {
+		t.Errorf("openids/100.txt lists %q (%v), want the followers sorted", listed, diags)
+	}
+	if entries, err := os.ReadDir("openids"); err != nil || len(entries) != 1 {
+		t.Errorf("openids/ holds %v (%v), want the one file and nothing left of writing it", entries, err)
+	}
+
+	expectDiagnostic(t, write(openids[:2]), "File of followers already there", "lists 3 followers, not the 2 who carry the tag now")
+	must(t, os.WriteFile("openids/100.txt", []byte("not an openid\n"), 0o600))
+	expectDiagnostic(t, write(openids), "File of followers already there", "openids/100.txt", "is not a list of openids")
+
+	must(t, os.RemoveAll("openids"))
+	must(t, os.WriteFile("openids", nil, 0o600))
+	expectDiagnostic(t, write(openids), "Unable to write an openids file", "tag \"VIP\" (id 100), 3 of them, to openids/100.txt")
 }

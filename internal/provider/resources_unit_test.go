@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -537,4 +538,41 @@ func TestPlanRefusesTagsTheAccountDoesNotHave(t *testing.T) {
 			t.Error("a plan that changes nothing read tags/get")
 		}
 	})
+}
+
+// An import adopts a tag's followers into the file a query wrote for it, as the generated
+// configuration names it, so that the import's plan shows no change; without that file,
+// into openids.
+func TestTagMembersImportAdoptsTheQuerysFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	followers := mockwechat.GenerateOpenIDs(2, 6)
+	api := newFakeWechat(followers...)
+	newFakeTags(t, api, "VIP", "small")
+	api.give(followers[0], 100, 101)
+	api.give(followers[1], 100)
+	imported := func(tagID int64) tagMembersModel {
+		return tagMembersModel{
+			TagID: types.NumberValue(new(big.Float).SetInt64(tagID)), OpenIDs: types.ListNull(types.StringType),
+			OpenIDsFile: types.StringNull(), OpenIDsSHA256: types.StringNull(), OpenIDsCount: types.Int64Null(), Exclusive: types.BoolValue(false),
+		}
+	}
+	var diags diag.Diagnostics
+	writeAdoptedOpenIDsFile(wechat.Tag{ID: 100, Name: "VIP"}, followers, &diags)
+	expectNoDiagnostics(t, diags)
+
+	r := &TagMembersResource{client: api}
+	resp := read(t, r, imported(100))
+	expectNoDiagnostics(t, resp.Diagnostics)
+	var model tagMembersModel
+	if diags := resp.State.Get(t.Context(), &model); diags.HasError() {
+		t.Fatal(diags)
+	}
+	if model.OpenIDsFile.ValueString() != "openids/100.txt" || !model.OpenIDs.IsNull() ||
+		model.OpenIDsSHA256.ValueString() != membersDigest(followers) || model.OpenIDsCount.ValueInt64() != 2 {
+		t.Errorf("the import of tag 100 read %+v; want openids_file openids/100.txt with the digest and count of its 2 followers", model)
+	}
+
+	if got := openIDsIn(t, read(t, r, imported(101)).State); !slices.Equal(got, followers[:1]) {
+		t.Errorf("the import of tag 101, which has no file, read openids %q, want %q", got, followers[:1])
+	}
 }

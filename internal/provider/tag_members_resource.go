@@ -212,7 +212,8 @@ func (m tagMembersModel) subject() subject {
 }
 
 // importing reports whether m is the state an import starts from, which lists no
-// followers in either shape: the read that follows adopts every member, into openids.
+// followers in either shape: the read that follows adopts every member, into openids, or
+// into openids_file when the tag's file is there (adoptedFileOf).
 func (m tagMembersModel) importing() bool { return m.OpenIDs.IsNull() && !m.fileMode() }
 
 func (r *TagMembersResource) account() accountAPI { return r.client }
@@ -262,7 +263,7 @@ func (r *TagMembersResource) Create(ctx context.Context, req resource.CreateRequ
 
 func (r *TagMembersResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	lifecycleOf(r).read(ctx, req, resp, func(ctx context.Context, state tagMembersModel, private records, diags *diag.Diagnostics) (tagMembersModel, error) {
-		exclusive := state.Exclusive.ValueBool()
+		exclusive, adopting := state.Exclusive.ValueBool(), state.importing()
 		prior, err := managedFollowers(ctx, state, private)
 		// With exclusive the resource owns the whole membership the read returns, which
 		// rebuilds a lost record; otherwise the record is what tells its followers apart.
@@ -273,9 +274,14 @@ func (r *TagMembersResource) Read(ctx context.Context, req resource.ReadRequest,
 		if err != nil {
 			return state, err
 		}
+		if adopting {
+			// Into openids/<tag id>.txt if it exists, as a query writes it for the
+			// configuration it generates.
+			state.OpenIDsFile = adoptedFileOf(tagIDOf(state.TagID))
+		}
 		// Members the state knows keep their place, so that only real changes show in the
 		// plan; with exclusive, members given the tag outside Terraform come after them.
-		observed := membership.Observed(prior, held, state.importing() || exclusive)
+		observed := membership.Observed(prior, held, adopting || exclusive)
 		recordMembers(ctx, &state, observed, private, diags)
 		state.ID = tagIDString(state.TagID)
 		return state, nil
@@ -437,13 +443,18 @@ func (r *TagMembersResource) ImportState(ctx context.Context, req resource.Impor
 				fmt.Sprintf("Tag %d is a WeChat system tag (0 untagged, 1 blacklist) whose members the tagging API cannot list or change. "+
 					"Import a tag created on the account, or 2 for the starred tag.", id))
 		}
-		// Null openids and openids_file tell the read that follows to adopt every member.
-		return tagMembersModel{
-			ID: types.StringValue(strconv.FormatInt(id, 10)), TagID: types.NumberValue(new(big.Float).SetInt64(id)),
-			OpenIDs: types.ListNull(types.StringType), OpenIDsFile: types.StringNull(),
-			OpenIDsSHA256: types.StringNull(), OpenIDsCount: types.Int64Null(), Exclusive: types.BoolValue(false),
-		}, nil
+		return importedTagMembers(id), nil
 	})
+}
+
+// importedTagMembers is the state an import of the members of tagID starts from: null
+// openids and openids_file tell the read that follows to adopt every member.
+func importedTagMembers(tagID int64) tagMembersModel {
+	return tagMembersModel{
+		ID: types.StringValue(strconv.FormatInt(tagID, 10)), TagID: types.NumberValue(new(big.Float).SetInt64(tagID)),
+		OpenIDs: types.ListNull(types.StringType), OpenIDsFile: types.StringNull(),
+		OpenIDsSHA256: types.StringNull(), OpenIDsCount: types.Int64Null(), Exclusive: types.BoolValue(false),
+	}
 }
 
 // openIDsOf reads the openids of a list attribute; the validators have refused null

@@ -32,7 +32,9 @@
 // each size of -members, wechat_tag_members with openids_file and exclusive = true:
 // apply, a plan with no changes, the plan and apply of a change of ten followers in the
 // file, and a plan after followers were tagged and untagged outside Terraform, which
-// must name them (members_file.go).
+// must name them (members_file.go). Then, at each size of -adopt, the adoption guide's
+// commands as -guides prints them, on an account of 30 tags, one carried by that many
+// followers, and a plan after them, which must report no changes (adoption.go).
 //
 // Wall times are the CLI process's, start to exit; CPU times are the CLI's and its
 // provider processes'. The table gives medians and ratios of medians; no figure is ever a
@@ -91,9 +93,9 @@ const (
 // options are the flags.
 type options struct {
 	terraform, provider, bareProvider, mock string
-	work, out, goBench                      string
+	work, out, goBench, guides              string
 	runs                                    int
-	members, followerReads                  []int
+	members, followerReads, adopt           []int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -110,6 +112,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.runs, "runs", 5, "runs of each scenario; the table gives medians")
 	members := fs.String("members", "10000,50000,100000", "sizes of the openids_file scenario, in followers, separated by commas")
 	followerReads := fs.String("follower-reads", followerReadsSizes, "sizes of the follower-reads scenario, in wechat_user_tags, separated by commas")
+	adopt := fs.String("adopt", adoptionSizes, "sizes of the adoption scenario, in followers of its big tag, separated by commas")
+	fs.StringVar(&o.guides, "guides", "examples/guides", "the guides' examples, whose query-adopt the adoption scenario runs")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -118,6 +122,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, err
 	}
 	if o.followerReads, err = parseSizes("follower-reads", *followerReads, 1); err != nil {
+		return o, err
+	}
+	if o.adopt, err = parseSizes("adopt", *adopt, adoptionSmallTag); err != nil {
 		return o, err
 	}
 	switch {
@@ -135,7 +142,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.out == "" {
 		o.out = filepath.Join(o.work, "results.md")
 	}
-	for _, p := range []*string{&o.provider, &o.bareProvider, &o.mock, &o.work, &o.out} {
+	for _, p := range []*string{&o.provider, &o.bareProvider, &o.mock, &o.work, &o.out, &o.guides} {
 		if *p, err = filepath.Abs(*p); err != nil {
 			return o, err
 		}
@@ -226,6 +233,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		r.followerReads = append(r.followerReads, into)
+	}
+	for _, n := range o.adopt {
+		into := &adoptionSeries{size: n}
+		for i := range o.runs {
+			b.logf("the adoption guide, a tag of %s followers, run %d of %d", formatCount(n), i+1, o.runs)
+			if err := b.adoption(ctx, i, n, into); err != nil {
+				return fmt.Errorf("the adoption guide, a tag of %d followers, run %d: %w", n, i+1, err)
+			}
+		}
+		r.adoption = append(r.adoption, into)
 	}
 	r.machine.loadEnd = loadAverage()
 

@@ -44,6 +44,7 @@ type results struct {
 	membersApply, membersPlan     series
 	membersFile                   []*membersFileSeries
 	followerReads                 []*followerReadsSeries
+	adoption                      []*adoptionSeries
 
 	goBench []goBenchmark
 }
@@ -98,6 +99,9 @@ func (r results) rows() []row {
 		rows = append(rows, s.rows()...)
 	}
 	for _, s := range r.followerReads {
+		rows = append(rows, s.rows()...)
+	}
+	for _, s := range r.adoption {
 		rows = append(rows, s.rows()...)
 	}
 	rows = append(rows, r.latencyRows()...)

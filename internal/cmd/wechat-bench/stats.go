@@ -54,8 +54,11 @@ func (s series) medianPeakRSS() int64 {
 // medianLargestPeakRSS is the peak RSS of the largest process of each command, Terraform
 // or a provider.
 func (s series) medianLargestPeakRSS() int64 {
-	return medianOf(s, func(m measurement) int64 { return max(m.peakRSS, m.provider.peakRSS) })
+	return medianOf(s, measurement.largestPeakRSS)
 }
+
+// largestPeakRSS is the peak RSS of the command's largest process, Terraform or a provider.
+func (m measurement) largestPeakRSS() int64 { return max(m.peakRSS, m.provider.peakRSS) }
 
 func (s series) medianProviderCPU() time.Duration {
 	return medianOf(s, func(m measurement) time.Duration { return m.provider.cpu })
