@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/membership"
 	"github.com/wechat-tf/terraform-provider-wechat/internal/wechat"
@@ -189,16 +190,32 @@ func (a *TagFollowersAction) Invoke(ctx context.Context, req action.InvokeReques
 	if !get(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
-	say := func(message string) {
-		if resp.SendProgress != nil {
-			resp.SendProgress(action.InvokeProgressEvent{Message: message})
-		}
-	}
+	say := progressSender(ctx, resp.SendProgress)
 	c, ok := a.prepare(ctx, m, say, &resp.Diagnostics)
 	if !ok {
 		return
 	}
 	a.run(ctx, c, say, &resp.Diagnostics)
+}
+
+// progressSender is send, made safe to call once Terraform has stopped the provider:
+// terraform-plugin-go (v0.31) then stops reading the action's events, and the framework's
+// SendProgress would wait for a reader for ever. A message sent after the stop is lost.
+func progressSender(ctx context.Context, send func(action.InvokeProgressEvent)) func(string) {
+	return func(message string) {
+		if send == nil || ctx.Err() != nil {
+			return
+		}
+		sent := make(chan struct{})
+		go func() {
+			defer close(sent)
+			send(action.InvokeProgressEvent{Message: message})
+		}()
+		select {
+		case <-sent:
+		case <-ctx.Done():
+		}
+	}
 }
 
 // campaign is one checked change: the followers named, the tag's followers as read, and
@@ -346,8 +363,13 @@ func (a *TagFollowersAction) run(ctx context.Context, c campaign, say func(strin
 	}
 	if ctx.Err() != nil {
 		remaining := len(pendingOf(membership.Diff(c.goal, out.Held), a.change.op))
-		diags.Append(campaignInterrupted.diagnostic(c.subject,
-			campaignProgress{change: a.change, changed: len(c.pending) - remaining, needed: len(c.pending), calls: out.Calls}, nil))
+		stopped := campaignInterrupted.diagnostic(c.subject,
+			campaignProgress{change: a.change, changed: len(c.pending) - remaining, needed: len(c.pending), calls: out.Calls}, nil)
+		diags.Append(stopped)
+		// Once its own stop has run, which races with this one, terraform-plugin-go (v0.31)
+		// sends nothing an action reports, this diagnostic included, and Terraform 1.14
+		// then takes the action for complete: the log says how far it got either way.
+		tflog.Warn(ctx, stopped.Summary()+": "+stopped.Detail())
 		return
 	}
 	if batchErr, ok := refusedForFollowers(err); ok {

@@ -359,3 +359,30 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+// Once Terraform stops the provider, nobody reads the action's events: a progress message
+// then returns instead of waiting for ever, and the action can end.
+func TestProgressSender_waitsForNoReaderOnceStopped(t *testing.T) {
+	ctx, stop := context.WithCancel(t.Context())
+	sent := make(chan string, 3)
+	unread := make(chan struct{})
+	defer close(unread)
+	say := progressSender(ctx, func(e action.InvokeProgressEvent) {
+		sent <- e.Message
+		if e.Message == "stuck" {
+			stop() // Terraform stops the provider while the message waits for a reader
+			<-unread
+		}
+	})
+	say("read")
+	say("stuck")
+	say("after the stop")
+	close(sent)
+	var got []string
+	for message := range sent {
+		got = append(got, message)
+	}
+	if !slices.Equal(got, []string{"read", "stuck"}) {
+		t.Errorf("sent %q, want the messages before the stop only", got)
+	}
+}

@@ -133,9 +133,8 @@ func keep[K comparable, V any](r *membershipReads, answers *map[K][]V, key K, fo
 func (r *membershipReads) editAnswers(tagID int64, openids []string, add bool, applied bool) {
 	r.writes++
 	if members, ok := r.members[tagID]; ok {
-		// One pass over the tag's followers a write, with the batch in a map: a search of
-		// the followers for each openid of the batch took 100 s over the 2,000 calls that
-		// tag 100,000 followers.
+		// One pass over the tag's followers a write, with the batch in a map: a tag of
+		// 100,000 followers is written in 2,000 calls.
 		batch := make(map[string]bool, len(openids))
 		for _, openid := range openids {
 			batch[openid] = true
