@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -365,4 +366,58 @@ action "wechat_tag_followers_add" "campaign" {
 	if held := tagMembersOf(w.mock, tagID, openids); !slices.Equal(held, []string{openids[0]}) {
 		t.Errorf("the tag has %v after the next apply, want only %s", held, openids[0])
 	}
+}
+
+// The page's example of an action triggered by a tag's creation, as printed: the tag's
+// id is unknown at plan time, so the checks run when the action is invoked, after the
+// creation and before the first write; and the next plan is empty, since the action
+// keeps nothing in the state. A follower who does not follow the account fails the apply
+// there, with the tag created and no follower tagged.
+func TestAction_triggeredByTheTagsCreationChecksWhenInvoked(t *testing.T) {
+	t.Parallel()
+	requireActions(t)
+	example := exampleFile(t, "actions/wechat_tag_followers_add/on-create/main.tf")
+	named := regexp.MustCompile(`"(ocYxcu\w+)"`).FindAllStringSubmatch(example, -1)
+	if len(named) != 2 {
+		t.Fatalf("the example names %d followers, want 2:\n%s", len(named), example)
+	}
+	first, second := named[0][1], named[1][1]
+
+	t.Run("followers of the account", func(t *testing.T) {
+		t.Parallel()
+		w := newWorkspace(t, mockwechat.Config{Followers: []string{first, second}})
+		w.configure(example)
+		out := w.mustRun("apply", "-auto-approve", "-no-color")
+		mustMatch(t, "the apply", out, `Tag 100: given to 2 followers in 1 call; 0 of the 2 named had it already`, `Actions: 1 invoked`)
+		if held := tagMembersOf(w.mock, 100, []string{first, second}); len(held) != 2 {
+			t.Errorf("the tag has %d of the 2 followers", len(held))
+		}
+		if code, plan := w.run("plan", "-detailed-exitcode", "-no-color"); code != 0 {
+			t.Errorf("the plan after the apply exited %d, want 0:\n%s", code, plan)
+		}
+	})
+	t.Run("one who does not follow the account", func(t *testing.T) {
+		t.Parallel()
+		w := newWorkspace(t, mockwechat.Config{Followers: []string{first}})
+		w.configure(example)
+		code, out := w.run("apply", "-auto-approve", "-no-color")
+		if code != 1 {
+			t.Fatalf("the apply exited %d, want 1:\n%s", code, lastLines(out, 30))
+		}
+		mustMatch(t, "the apply", out, `Error: Error when invoking action`, `Not a follower of this account: WeChat does not know "`+second+`"`)
+		if n := w.mock.Calls()[batchTaggingPath]; n != 0 {
+			t.Errorf("%d batchtagging calls, want none", n)
+		}
+		if tags := w.mock.Tags(); !slices.ContainsFunc(tags, func(tag mockwechat.Tag) bool { return tag.Name == "新品首发" }) {
+			t.Errorf("the tag was not created: %v", tags)
+		}
+	})
+}
+
+// exampleFile is a file of examples/, as tfplugindocs pastes it into a page.
+func exampleFile(t *testing.T, rel string) string {
+	t.Helper()
+	content, err := os.ReadFile(filepath.Join(examplesDir, rel))
+	must(t, err)
+	return string(content)
 }

@@ -458,17 +458,17 @@ type campaignProgress struct {
 // What the actions check before their first write, and how they stop.
 var (
 	batchQuotaShort = &condition[batchNeed]{summary: "Daily quota too small for this change", at: onNothing, detail: func(s subject, n batchNeed) string {
-		return fmt.Sprintf("Of the followers named, %s need the change: %s them takes %s calls of %s (%d followers a call), and the account has %s of "+
+		return fmt.Sprintf("Of the followers named, %s need the change: %s them takes %s of %s (%d followers a call), and the account has %s of "+
 			"that API's daily quota of %s left (%s used today), so the action stops before its first call rather than halfway. "+
 			"WeChat resets the quota at midnight China Standard Time (UTC+8): run the action then, name fewer followers "+
 			"and the rest on another day, or ask WeChat for a larger quota in the Official Account console.",
-			thousands(n.followers), n.change.doing(s.tagID), thousands(n.calls), wechat.QuotaPath(n.change.endpoint),
+			thousands(n.followers), n.change.doing(s.tagID), countOf(n.calls, "call"), wechat.QuotaPath(n.change.endpoint),
 			wechat.MaxOpenIDsPerBatch, thousands(int(n.quota.Remain)), thousands(int(n.quota.DailyLimit)), thousands(int(n.quota.Used)))
 	}}
 	batchQuotaUnchecked = &condition[batchNeed]{summary: "Unable to check the daily quota", warning: true, at: onNothing, detail: func(s subject, n batchNeed) string {
-		return fmt.Sprintf("Reading the daily quota of %s with getApiQuota failed, so the action cannot tell whether its %s calls, "+
+		return fmt.Sprintf("Reading the daily quota of %s with getApiQuota failed, so the action cannot tell whether its %s, "+
 			"%s %s, fit in it. Past the quota WeChat refuses every call with 45009, and the action then stops, saying how far it got.",
-			wechat.QuotaPath(n.change.endpoint), thousands(n.calls), n.change.doing(s.tagID), countOf(n.followers, "follower"))
+			wechat.QuotaPath(n.change.endpoint), countOf(n.calls, "call"), n.change.doing(s.tagID), countOf(n.followers, "follower"))
 	}}
 	followersUnchecked = &condition[error]{summary: "Unable to check the followers", warning: true, at: onOpenIDs, detail: func(s subject, _ error) string {
 		return fmt.Sprintf("Reading the tags of the followers that lack tag %d, to check that each follows the account and carries fewer "+
@@ -476,10 +476,10 @@ var (
 	}}
 	campaignInterrupted = &condition[campaignProgress]{summary: "Interrupted", at: onNothing, detail: func(s subject, p campaignProgress) string {
 		return fmt.Sprintf("Terraform was interrupted (Ctrl-C) while the action was %s followers, and the action stopped before its next "+
-			"call: %s of the %s followers that needed the change have it, in %s calls, and perhaps the %d of the call in flight. "+
+			"call: %s of the %s followers that needed the change have it, in %s, and perhaps the %d of the call in flight. "+
 			"Nothing records the action's progress, and nothing needs to: run it again, and it reads the tag's followers anew and "+
 			"sends only those still missing.",
-			p.change.doing(s.tagID), thousands(p.changed), thousands(p.needed), thousands(p.calls), wechat.MaxOpenIDsPerBatch)
+			p.change.doing(s.tagID), thousands(p.changed), thousands(p.needed), countOf(p.calls, "call"), wechat.MaxOpenIDsPerBatch)
 	}}
 )
 

@@ -419,8 +419,8 @@ func (p *progressReport) start() string {
 	if p.change.op == membership.OpRemove {
 		verb = "taking it from"
 	}
-	return fmt.Sprintf("Tag %d: %s %s, in %s calls of %d", p.tagID, verb,
-		countOf(p.needed, "follower"), thousands(wechat.BatchCalls(p.needed)), wechat.MaxOpenIDsPerBatch)
+	return fmt.Sprintf("Tag %d: %s %s, in %s of %d", p.tagID, verb,
+		countOf(p.needed, "follower"), countOf(wechat.BatchCalls(p.needed), "call"), wechat.MaxOpenIDsPerBatch)
 }
 
 // count records a call that changed n followers, and returns the message due, "" if none.
@@ -433,17 +433,17 @@ func (p *progressReport) count(n int) string {
 	for p.next <= p.changed {
 		p.next += p.every
 	}
-	return fmt.Sprintf("Tag %d: %s of %s followers done (%s calls)", p.tagID, thousands(p.changed), thousands(p.needed), thousands(p.calls))
+	return fmt.Sprintf("Tag %d: %s of %s followers done (%s)", p.tagID, thousands(p.changed), thousands(p.needed), countOf(p.calls, "call"))
 }
 
 // done is the message of a change finished in calls calls, of named followers.
 func (p *progressReport) done(named, calls int) string {
 	if p.change.op == membership.OpAdd {
-		return fmt.Sprintf("Tag %d: given to %s in %s calls; %s of the %s named had it already",
-			p.tagID, countOf(p.needed, "follower"), thousands(calls), thousands(named-p.needed), thousands(named))
+		return fmt.Sprintf("Tag %d: given to %s in %s; %s of the %s named had it already",
+			p.tagID, countOf(p.needed, "follower"), countOf(calls, "call"), thousands(named-p.needed), thousands(named))
 	}
-	return fmt.Sprintf("Tag %d: taken from %s in %s calls; %s of the %s named did not carry it",
-		p.tagID, countOf(p.needed, "follower"), thousands(calls), thousands(named-p.needed), thousands(named))
+	return fmt.Sprintf("Tag %d: taken from %s in %s; %s of the %s named did not carry it",
+		p.tagID, countOf(p.needed, "follower"), countOf(calls, "call"), thousands(named-p.needed), thousands(named))
 }
 
 // nothingToDo is the message of a change every follower named has already.

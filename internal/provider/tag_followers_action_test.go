@@ -122,7 +122,7 @@ func TestTagFollowersRemove_takesTheTagOnlyFromThoseWhoCarryIt(t *testing.T) {
 	if got := api.membersOf(100); !slices.Equal(got, []string{openids[3]}) {
 		t.Errorf("the tag has %v, want only %s, whom the action did not name", got, openids[3])
 	}
-	if last := progress[len(progress)-1]; last != "Tag 100: taken from 2 followers in 1 calls; 2 of the 4 named did not carry it" {
+	if last := progress[len(progress)-1]; last != "Tag 100: taken from 2 followers in 1 call; 2 of the 4 named did not carry it" {
 		t.Errorf("last progress message %q", last)
 	}
 }
