@@ -475,6 +475,10 @@ var (
 			"than %d tags, failed; the action checks them again before its first call.", s.tagID, wechat.MaxTagsPerFollower)
 	}}
 	campaignInterrupted = &condition[campaignProgress]{summary: "Interrupted", at: onNothing, detail: func(s subject, p campaignProgress) string {
+		if p.calls == 0 {
+			return fmt.Sprintf("Terraform was interrupted (Ctrl-C) before the action began %s followers: it sent none. "+
+				"Run the action again when it suits.", p.change.doing(s.tagID))
+		}
 		return fmt.Sprintf("Terraform was interrupted (Ctrl-C) while the action was %s followers, and the action stopped before its next "+
 			"call: %s of the %s followers that needed the change have it, in %s, and perhaps the %d of the call in flight. "+
 			"Nothing records the action's progress, and nothing needs to: run it again, and it reads the tag's followers anew and "+

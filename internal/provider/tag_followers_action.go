@@ -250,7 +250,11 @@ func (a *TagFollowersAction) prepare(ctx context.Context, m tagFollowersActionMo
 		return c, false
 	}
 	held, err := a.client.TagMembers(ctx, c.subject.tagID)
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil && say != nil:
+		// Interrupted when invoked: run says so.
+		return c, true
+	case err != nil:
 		report(diags, c.subject, err)
 		return c, false
 	}
@@ -295,8 +299,9 @@ func (a *TagFollowersAction) checkFollowers(ctx context.Context, s subject, open
 	})
 	found.report(diags, s, nil)
 	switch {
-	case readErr == nil || diags.HasError():
-	case atPlan && ctx.Err() == nil:
+	case readErr == nil || diags.HasError() || ctx.Err() != nil:
+		// Interrupted, the invocation says so before its first call.
+	case atPlan:
 		diags.Append(followersUnchecked.diagnostic(s, readErr, readErr))
 	default:
 		report(diags, s, readErr)
@@ -331,7 +336,7 @@ feed:
 func (a *TagFollowersAction) checkQuota(ctx context.Context, s subject, followers int, diags *diag.Diagnostics) {
 	need := batchNeed{change: a.change, followers: followers, calls: wechat.BatchCalls(followers)}
 	quota, err := a.client.APIQuota(ctx, wechat.QuotaPath(a.change.endpoint))
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		diags.Append(batchQuotaUnchecked.diagnostic(s, need, err))
 		return
 	}
@@ -345,7 +350,11 @@ func (a *TagFollowersAction) checkQuota(ctx context.Context, s subject, follower
 // stops short.
 func (a *TagFollowersAction) run(ctx context.Context, c campaign, say func(string), diags *diag.Diagnostics) {
 	tagID := c.subject.tagID
-	if len(c.pending) == 0 {
+	switch {
+	case ctx.Err() != nil: // interrupted while checking
+		a.interrupted(ctx, c, membership.Outcome[string]{}, diags)
+		return
+	case len(c.pending) == 0:
 		say(nothingToDo(a.change, tagID, c.named))
 		return
 	}
@@ -357,26 +366,33 @@ func (a *TagFollowersAction) run(ctx context.Context, c campaign, say func(strin
 		}
 	}}
 	out, err := reconcileFrom(ctx, store, c.goal, c.held)
-	if err == nil {
+	switch {
+	case err == nil:
 		say(progress.done(c.named, out.Calls))
-		return
+	case ctx.Err() != nil:
+		a.interrupted(ctx, c, out, diags)
+	default:
+		if batchErr, ok := refusedForFollowers(err); ok {
+			diags.Append(refusedBatch(ctx, a.client, c.subject, batchErr, err)...)
+			return
+		}
+		report(diags, c.subject, err)
 	}
-	if ctx.Err() != nil {
-		remaining := len(pendingOf(membership.Diff(c.goal, out.Held), a.change.op))
-		stopped := campaignInterrupted.diagnostic(c.subject,
-			campaignProgress{change: a.change, changed: len(c.pending) - remaining, needed: len(c.pending), calls: out.Calls}, nil)
-		diags.Append(stopped)
-		// Once its own stop has run, which races with this one, terraform-plugin-go (v0.31)
-		// sends nothing an action reports, this diagnostic included, and Terraform 1.14
-		// then takes the action for complete: the log says how far it got either way.
-		tflog.Warn(ctx, stopped.Summary()+": "+stopped.Detail())
-		return
+}
+
+// interrupted says how far the change got when Terraform stopped it, out being what it
+// had done.
+func (a *TagFollowersAction) interrupted(ctx context.Context, c campaign, out membership.Outcome[string], diags *diag.Diagnostics) {
+	progress := campaignProgress{change: a.change, needed: len(c.pending), calls: out.Calls}
+	if out.Calls > 0 {
+		progress.changed = len(c.pending) - len(pendingOf(membership.Diff(c.goal, out.Held), a.change.op))
 	}
-	if batchErr, ok := refusedForFollowers(err); ok {
-		diags.Append(refusedBatch(ctx, a.client, c.subject, batchErr, err)...)
-		return
-	}
-	report(diags, c.subject, err)
+	stopped := campaignInterrupted.diagnostic(c.subject, progress, nil)
+	diags.Append(stopped)
+	// Once its own stop has run, which races with this one, terraform-plugin-go (v0.31)
+	// sends nothing an action reports, this diagnostic included, and Terraform 1.14 then
+	// takes the action for complete: the log says how far it got either way.
+	tflog.Warn(ctx, stopped.Summary()+": "+stopped.Detail())
 }
 
 // reportingStore is a tag's followers that counts the followers each call changes.

@@ -386,3 +386,30 @@ func TestProgressSender_waitsForNoReaderOnceStopped(t *testing.T) {
 		t.Errorf("sent %q, want the messages before the stop only", got)
 	}
 }
+
+// Ctrl-C during the checks: no call is made, and the action says so.
+func TestTagFollowersAdd_interruptedWhileCheckingSendsNothing(t *testing.T) {
+	openids := mockwechat.GenerateOpenIDs(60, 39)
+	fake := newFakeWechat(openids...)
+	fake.tags[100] = "双12活动"
+	ctx, interrupt := context.WithCancel(t.Context())
+	defer interrupt()
+	api := &interruptingReads{fakeWechat: fake, interrupt: interrupt}
+	diags, _ := invoke(ctx, t, &TagFollowersAction{client: api, change: giveTag}, followersAction(100, openids...))
+	expectDiagnostic(t, diags, "Interrupted", "before the action began giving tag 100 to followers: it sent none")
+	if n := writes(fake); n != 0 {
+		t.Errorf("%d writes after the interrupt", n)
+	}
+}
+
+// interruptingReads is the fake account, where Terraform's stop arrives during the first
+// read of a follower's tags.
+type interruptingReads struct {
+	*fakeWechat
+	interrupt context.CancelFunc
+}
+
+func (a *interruptingReads) FollowerTags(ctx context.Context, openid string) ([]int64, error) {
+	a.interrupt()
+	return nil, fmt.Errorf("getidlist: %w", ctx.Err())
+}
