@@ -426,21 +426,6 @@ func quoteAll(openids []string) string {
 	return strings.Join(quoted, ", ")
 }
 
-// followersChange is what a wechat_tag_followers_add or _remove action does: its verb for
-// messages, such as "giving tag 134 to", and the batch endpoint it calls.
-type followersChange struct {
-	op       membership.Op
-	endpoint string
-}
-
-// doing is the change in a message: "giving tag 134 to" or "taking tag 134 from".
-func (c followersChange) doing(tagID int64) string {
-	if c.op == membership.OpAdd {
-		return fmt.Sprintf("giving tag %d to", tagID)
-	}
-	return fmt.Sprintf("taking tag %d from", tagID)
-}
-
 // batchNeed is what the calls of an action need of the daily quota of their endpoint.
 type batchNeed struct {
 	change           followersChange

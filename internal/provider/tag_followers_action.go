@@ -48,6 +48,21 @@ type followersActionAPI interface {
 	quotaAPI
 }
 
+// followersChange is what an action does: give the tag or take it, with the batch
+// endpoint that does it.
+type followersChange struct {
+	op       membership.Op
+	endpoint string
+}
+
+// doing is the change in a message: "giving tag 134 to" or "taking tag 134 from".
+func (c followersChange) doing(tagID int64) string {
+	if c.op == membership.OpAdd {
+		return fmt.Sprintf("giving tag %d to", tagID)
+	}
+	return fmt.Sprintf("taking tag %d from", tagID)
+}
+
 var (
 	giveTag = followersChange{op: membership.OpAdd, endpoint: wechat.EndpointBatchTagging}
 	takeTag = followersChange{op: membership.OpRemove, endpoint: wechat.EndpointBatchUntagging}
