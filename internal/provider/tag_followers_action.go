@@ -142,8 +142,7 @@ func (a *TagFollowersAction) Schema(_ context.Context, _ action.SchemaRequest, r
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: description + "\n\n" +
-			"Before the first call, at plan time and again when invoked, it checks what WeChat would refuse halfway: that the tag exists, " +
-			"the daily quota of the batch API against the calls needed" + a.followerChecksSentence() + ". " +
+			"Before the first call, at plan time and again when invoked, it checks what WeChat would refuse halfway: " + a.checksSentence() + ". " +
 			"It reports its progress every " + thousands(progressEvery) + " followers, and Ctrl-C stops it before its next call, saying how far it got: " +
 			"invoked again, it sends only what is still missing.",
 		Attributes: map[string]schema.Attribute{
@@ -170,12 +169,14 @@ func (a *TagFollowersAction) Schema(_ context.Context, _ action.SchemaRequest, r
 	}
 }
 
-func (a *TagFollowersAction) followerChecksSentence() string {
+// checksSentence lists the checks before the first call, for the action's description.
+func (a *TagFollowersAction) checksSentence() string {
+	const quota = "that what is left today of the batch API's daily quota covers the calls needed"
 	if a.change.op == membership.OpRemove {
-		return ""
+		return "that the tag exists, and " + quota
 	}
-	return fmt.Sprintf(", and that each follower who lacks the tag follows the account and carries fewer than %d tags "+
-		"(one `tags/getidlist` call for each follower no tag lists, at most %d at once)", wechat.MaxTagsPerFollower, followerChecksAtOnce)
+	return fmt.Sprintf("that the tag exists, %s, and that each follower who lacks the tag follows the account and carries fewer than %d tags "+
+		"(one `tags/getidlist` call for each follower no tag lists, at most %d at once)", quota, wechat.MaxTagsPerFollower, followerChecksAtOnce)
 }
 
 func (a *TagFollowersAction) ConfigValidators(context.Context) []action.ConfigValidator {
