@@ -193,11 +193,11 @@ func TestAction_refusedAtPlanTimeWithNoWrite(t *testing.T) {
 // Ctrl-C in the middle of tagging 10,000 followers: Terraform asks the provider to stop,
 // the action stops before its next call, and the next invocation sends only the followers
 // still missing, the batch in flight at the interrupt included only if the account did
-// not apply it. The action's account of how far it got is an error, unless
-// terraform-plugin-go's own stop runs before the action ends: from then on it sends
-// nothing the action reports (v0.31), and Terraform 1.14 prints the apply complete. The
-// progress line before the interrupt then says how far it got, within 5,000 followers, and
-// the log (TF_LOG_PROVIDER=warn) holds the account either way.
+// not apply it. The action's account of how far it got is an error only when the action
+// ends before terraform-plugin-go's own stop runs, which it seldom does: from then on
+// terraform-plugin-go (v0.31) sends nothing the action reports, and Terraform 1.14 prints
+// the apply complete. The progress line before the interrupt then says how far it got,
+// within 5,000 followers, and the log (TF_LOG_PROVIDER=warn) holds the account either way.
 func TestAction_interruptedAddSaysHowFarItGotAndTheNextFinishesIt(t *testing.T) {
 	t.Parallel()
 	requireActions(t)

@@ -143,7 +143,7 @@ func (a *TagFollowersAction) Schema(_ context.Context, _ action.SchemaRequest, r
 	resp.Schema = schema.Schema{
 		MarkdownDescription: description + "\n\n" +
 			"Before the first call, at plan time and again when invoked, it checks what WeChat would refuse halfway: " + a.checksSentence() + ". " +
-			"It reports its progress every " + thousands(progressEvery) + " followers, and Ctrl-C stops it before its next call, saying how far it got: " +
+			"It reports its progress every " + thousands(progressEvery) + " followers, and Ctrl-C stops it before its next call: " +
 			"invoked again, it sends only what is still missing.",
 		Attributes: map[string]schema.Attribute{
 			"tag_id": schema.NumberAttribute{
