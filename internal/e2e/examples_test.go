@@ -113,17 +113,25 @@ func validate(t *testing.T, work tfcli.Workdir, queries bool) []diagnostic {
 
 var importByIdentity = regexp.MustCompile(`(?m)^\s*identity\s*=\s*\{`)
 
+var actionBlock = regexp.MustCompile(`(?m)^action "`)
+
 var requiredVersion = regexp.MustCompile(`(?m)^\s*required_version\s*=\s*"([^"]+)"`)
 
 // unreadableBy says why the CLI cannot read the example file, worded as a tfversion check
 // words a skip, or "" if it can: a file that declares a required_version the CLI does not
 // meet uses something older CLIs lack (import blocks with for_each need 1.7), and says so
-// to its readers in the same way; a .tfquery.hcl file needs Terraform 1.14, and an import
-// by identity (in what Terraform 1.14 generates, which declares no version) 1.12.
+// to its readers in the same way; a .tfquery.hcl file needs Terraform 1.14, an action
+// block Terraform 1.14 and not OpenTofu, and an import by identity (in what Terraform 1.14
+// generates, which declares no version) 1.12.
 func unreadableBy(t *testing.T, c tfcli.CLI, file string, content []byte) string {
 	t.Helper()
 	if strings.HasSuffix(file, ".tfquery.hcl") && c.Version.Core().LessThan(version.Must(version.NewVersion("1.14.0"))) {
 		return fmt.Sprintf("Terraform CLI version %s is below minimum version 1.14.0: skipping test (%s is a query file)", c.Version, file)
+	}
+	if actionBlock.Match(content) {
+		if why := withoutActions(c); why != "" {
+			return fmt.Sprintf("%s (%s declares an action)", why, file)
+		}
 	}
 	if importByIdentity.Match(content) && c.Version.Core().LessThan(version.Must(version.NewVersion("1.12.0"))) {
 		return fmt.Sprintf("Terraform CLI version %s is below minimum version 1.12.0: skipping test (%s imports by identity)", c.Version, file)
@@ -138,6 +146,18 @@ func unreadableBy(t *testing.T, c tfcli.CLI, file string, content []byte) string
 	}
 	if !constraint.Check(c.Version.Core()) {
 		return fmt.Sprintf("Terraform CLI version %s does not meet required_version %q of %s: skipping test", c.Version, m[1], file)
+	}
+	return ""
+}
+
+// withoutActions says why the CLI has no actions, worded as a tfversion check words a
+// skip, or "" when it has them: Terraform has them from 1.14, OpenTofu not yet.
+func withoutActions(c tfcli.CLI) string {
+	if c.Product == tfcli.OpenTofu {
+		return fmt.Sprintf("Terraform CLI version %s is OpenTofu's, which has no actions yet (opentofu/opentofu#3309): skipping test", c.Version)
+	}
+	if c.Version.Core().LessThan(version.Must(version.NewVersion("1.14.0"))) {
+		return fmt.Sprintf("Terraform CLI version %s is below minimum version 1.14.0: skipping test (actions)", c.Version)
 	}
 	return ""
 }
@@ -173,7 +193,7 @@ func (d diagnostic) where() string {
 // example is left for one it does not serve.
 func TestExamples_everyResourceAndDataSourceHasItsOwn(t *testing.T) {
 	c := terraformCLI(t)
-	resources, dataSources, listResources := servedTypes(t, c)
+	resources, dataSources, listResources, actions := servedTypes(t, c)
 	if len(resources) == 0 {
 		t.Fatal("the provider's schema lists no resource")
 	}
@@ -199,10 +219,17 @@ func TestExamples_everyResourceAndDataSourceHasItsOwn(t *testing.T) {
 	for _, name := range dataSources {
 		requireFile(t, "data-sources/"+name+"/data-source.tf")
 	}
+	for _, name := range actions {
+		requireContent(t, "actions/"+name+"/action.tf", regexp.MustCompile(`(?m)^action "`+regexp.QuoteMeta(name)+`" `),
+			"an action \""+name+"\" block")
+	}
 
 	served := map[string][]string{"resources": resources, "data-sources": dataSources}
 	if len(listResources) > 0 {
 		served["list-resources"] = listResources
+	}
+	if len(actions) > 0 {
+		served["actions"] = actions
 	}
 	for kind, served := range served {
 		entries, err := os.ReadDir(filepath.Join(examplesDir, kind))
@@ -220,7 +247,7 @@ func TestExamples_everyResourceAndDataSourceHasItsOwn(t *testing.T) {
 
 // servedTypes asks the built provider, through the CLI, which resources and data
 // sources it serves.
-func servedTypes(t *testing.T, c tfcli.CLI) (resources, dataSources, listResources []string) {
+func servedTypes(t *testing.T, c tfcli.CLI) (resources, dataSources, listResources, actions []string) {
 	t.Helper()
 	work := devWorkdir(t, c)
 	writeFile(t, filepath.Join(work.Dir, "main.tf"), tfcli.RequiredProviders)
@@ -237,6 +264,7 @@ func servedTypes(t *testing.T, c tfcli.CLI) (resources, dataSources, listResourc
 			ResourceSchemas     map[string]json.RawMessage `json:"resource_schemas"`
 			DataSourceSchemas   map[string]json.RawMessage `json:"data_source_schemas"`
 			ListResourceSchemas map[string]json.RawMessage `json:"list_resource_schemas"`
+			ActionSchemas       map[string]json.RawMessage `json:"action_schemas"`
 		} `json:"provider_schemas"`
 	}
 	if err := json.Unmarshal(out, &schemas); err != nil {
@@ -252,14 +280,18 @@ func servedTypes(t *testing.T, c tfcli.CLI) (resources, dataSources, listResourc
 	for name := range schema.DataSourceSchemas {
 		dataSources = append(dataSources, name)
 	}
-	// Terraform 1.14 and later list them; older CLIs leave them out.
+	// Terraform 1.14 and later list them and actions; older CLIs leave them out.
 	for name := range schema.ListResourceSchemas {
 		listResources = append(listResources, name)
 	}
 	sort.Strings(resources)
 	sort.Strings(dataSources)
+	for name := range schema.ActionSchemas {
+		actions = append(actions, name)
+	}
 	sort.Strings(listResources)
-	return resources, dataSources, listResources
+	sort.Strings(actions)
+	return resources, dataSources, listResources, actions
 }
 
 func requireFile(t *testing.T, rel string) {

@@ -170,12 +170,12 @@ var (
 	}}
 	notAFollower = &condition[error]{summary: "Not a follower of this account", at: onOpenIDs, detail: func(s subject, _ error) string {
 		return fmt.Sprintf("WeChat does not know %s as a follower of this Official Account: the openid is wrong, "+
-			"or the user no longer follows the account. Remove it from the configuration, or use the openid of a current follower.", quoteAll(s.openids))
+			"or the user no longer follows the account. Remove it from the configuration, or use the openid of a current follower.", quoteSome(s.openids))
 	}}
 	openIDOfAnotherApp = &condition[error]{summary: "Openid of another account", at: onOpenIDs, detail: func(s subject, _ error) string {
 		return fmt.Sprintf("The openid %s belongs to another AppID than the one the provider is configured with. "+
 			"Openids differ between accounts: either the provider has the credentials of another account (check app_id, "+
-			"or %s), or the openid was copied from another account; use the openid this account received.", quoteAll(s.openids), EnvAppID)
+			"or %s), or the openid was copied from another account; use the openid this account received.", quoteSome(s.openids), EnvAppID)
 	}}
 	followerTagLimit = &condition[error]{summary: "Too many tags for one follower", at: onTagsOrIDs, detail: func(s subject, err error) string {
 		counts := ""
@@ -188,7 +188,7 @@ var (
 	}}
 	followerTagLimitOfMember = &condition[error]{summary: "Too many tags for one follower", at: onOpenIDs, detail: func(s subject, _ error) string {
 		return fmt.Sprintf("The follower %s already carries %d tags, the most WeChat allows, so it cannot be given tag %d. "+
-			"Take a tag it no longer needs from it, or remove it from openids.", quoteAll(s.openids), wechat.MaxTagsPerFollower, s.tagID)
+			"Take a tag it no longer needs from it, or remove it from openids.", quoteSome(s.openids), wechat.MaxTagsPerFollower, s.tagID)
 	}}
 	followersRefusedUnexplained = &condition[error]{summary: "WeChat refused some followers", at: onOpenIDs, detail: func(s subject, _ error) string {
 		return fmt.Sprintf("Changing tag %d for the followers %s failed, and looking them up one by one found no culprit "+
@@ -438,6 +438,14 @@ func countAndName(openids []string) string {
 	return fmt.Sprintf("%d %s: %s%s", len(openids), noun, quoteAll(named), more)
 }
 
+// quoteSome is quoteAll of at most maxNamedFollowers openids, counting the rest.
+func quoteSome(openids []string) string {
+	if len(openids) <= maxNamedFollowers {
+		return quoteAll(openids)
+	}
+	return fmt.Sprintf("%s and %d more", quoteAll(openids[:maxNamedFollowers]), len(openids)-maxNamedFollowers)
+}
+
 // quoteAll lists openids for a message, quoted as the configuration writes them.
 func quoteAll(openids []string) string {
 	quoted := make([]string, len(openids))
@@ -445,4 +453,75 @@ func quoteAll(openids []string) string {
 		quoted[i] = strconv.Quote(openid)
 	}
 	return strings.Join(quoted, ", ")
+}
+
+// batchNeed is what the calls of an action need of the daily quota of their endpoint.
+type batchNeed struct {
+	change           followersChange
+	followers, calls int
+	quota            wechat.APIQuota
+}
+
+// campaignProgress is how far an action got: of the followers that needed the change,
+// those changed by calls WeChat answered, in calls calls.
+type campaignProgress struct {
+	change                 followersChange
+	changed, needed, calls int
+}
+
+// What the actions check before their first write, and how they stop.
+var (
+	batchQuotaShort = &condition[batchNeed]{summary: "Daily quota too small for this change", at: onNothing, detail: func(s subject, n batchNeed) string {
+		return fmt.Sprintf("Of the followers named, %s need the change: %s them takes %s of %s (%d followers a call), and the account has %s of "+
+			"that API's daily quota of %s left (%s used today), so the action stops before its first call rather than halfway. "+
+			"WeChat resets the quota at midnight China Standard Time (UTC+8): run the action then, name fewer followers "+
+			"and the rest on another day, or ask WeChat for a larger quota in the Official Account console.",
+			thousands(n.followers), n.change.doing(s.tagID), countOf(n.calls, "call"), wechat.QuotaPath(n.change.endpoint),
+			wechat.MaxOpenIDsPerBatch, thousands(int(n.quota.Remain)), thousands(int(n.quota.DailyLimit)), thousands(int(n.quota.Used)))
+	}}
+	batchQuotaUnchecked = &condition[batchNeed]{summary: "Unable to check the daily quota", warning: true, at: onNothing, detail: func(s subject, n batchNeed) string {
+		return fmt.Sprintf("Reading the daily quota of %s with getApiQuota failed, so the action cannot tell whether its %s, "+
+			"%s %s, fit in it. Past the quota WeChat refuses every call with 45009, and the action then stops, saying how far it got.",
+			wechat.QuotaPath(n.change.endpoint), countOf(n.calls, "call"), n.change.doing(s.tagID), countOf(n.followers, "follower"))
+	}}
+	followersUnchecked = &condition[error]{summary: "Unable to check the followers", warning: true, at: onOpenIDs, detail: func(s subject, _ error) string {
+		return fmt.Sprintf("Reading the tags of the followers that lack tag %d, to check that each follows the account and carries fewer "+
+			"than %d tags, failed; the action checks them again before its first call.", s.tagID, wechat.MaxTagsPerFollower)
+	}}
+	campaignInterrupted = &condition[campaignProgress]{summary: "Interrupted", at: onNothing, detail: func(s subject, p campaignProgress) string {
+		if p.calls == 0 {
+			return fmt.Sprintf("Terraform was interrupted (Ctrl-C) before the action began %s followers: it sent none. "+
+				"Run the action again when it suits.", p.change.doing(s.tagID))
+		}
+		return fmt.Sprintf("Terraform was interrupted (Ctrl-C) while the action was %s followers, and the action stopped before its next "+
+			"call: %s of the %s followers that needed the change have it, in %s, and perhaps the %d of the call in flight. "+
+			"Nothing records the action's progress, and nothing needs to: run it again, and it reads the tag's followers anew and "+
+			"sends only those still missing.",
+			p.change.doing(s.tagID), thousands(p.changed), thousands(p.needed), countOf(p.calls, "call"), wechat.MaxOpenIDsPerBatch)
+	}}
+)
+
+// countOf is "1 follower" or "2,000 followers".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return thousands(n) + " " + noun + "s"
+}
+
+// thousands writes n with a comma between groups of three digits, as the messages write
+// follower counts: 100,000.
+func thousands(n int) string {
+	digits := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	var b strings.Builder
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	return b.String()
 }

@@ -88,6 +88,14 @@ func converge[M cmp.Ordered](ctx context.Context, store membershipStore[M], goal
 	if err != nil {
 		return nil, false, err
 	}
+	out, err := reconcileFrom(ctx, store, goal, held)
+	return out.Held, true, err
+}
+
+// reconcileFrom moves the membership of store, read just before as held, toward goal. A
+// failed change says how much of it was applied, and whether the call cut short may have
+// been applied too.
+func reconcileFrom[M cmp.Ordered](ctx context.Context, store membershipStore[M], goal membership.Goal[M], held []M) (membership.Outcome[M], error) {
 	out, err := membership.Reconcile(ctx, store.config(), store, goal, held)
 	switch {
 	case err == nil || out.Applied == 0:
@@ -96,7 +104,7 @@ func converge[M cmp.Ordered](ctx context.Context, store membershipStore[M], goal
 	default:
 		err = fmt.Errorf("%w (after %d %s were changed)", err, out.Applied, store.unit())
 	}
-	return out.Held, true, err
+	return out, err
 }
 
 // checkTagsExist reports, at plan time, the tag ids among ids that the account does not
@@ -125,29 +133,45 @@ func checkTagsExist(ctx context.Context, api membershipsAPI, attribute path.Path
 // this failure only), and reports them by condition.
 func refusedBatch(ctx context.Context, api membershipsAPI, s subject, batchErr *membership.BatchError[string], err error) diag.Diagnostics {
 	var diags diag.Diagnostics
-	culprits := map[*condition[error]][]string{}
+	found := culprits{}
 	for _, openid := range batchErr.Batch {
 		tags, lookupErr := api.FollowerTags(ctx, openid)
-		switch {
-		case wechat.IsUnknownFollower(lookupErr):
-			culprits[notAFollower] = append(culprits[notAFollower], openid)
-		case wechat.IsOpenIDOfAnotherApp(lookupErr):
-			culprits[openIDOfAnotherApp] = append(culprits[openIDOfAnotherApp], openid)
-		case lookupErr == nil && batchErr.Op == membership.OpAdd && len(tags) >= wechat.MaxTagsPerFollower && !slices.Contains(tags, s.tagID):
-			culprits[followerTagLimitOfMember] = append(culprits[followerTagLimitOfMember], openid)
-		}
+		found.judge(openid, s.tagID, batchErr.Op, tags, lookupErr)
 	}
-	for _, c := range []*condition[error]{notAFollower, openIDOfAnotherApp, followerTagLimitOfMember} {
-		if openids := culprits[c]; len(openids) > 0 {
-			s.openids = openids
-			diags.Append(c.diagnostic(s, err, err))
-		}
-	}
+	found.report(&diags, s, err)
 	if !diags.HasError() {
 		s.openids = batchErr.Batch
 		diags.Append(followersRefusedUnexplained.diagnostic(s, err, err))
 	}
 	return diags
+}
+
+// culprits are the followers WeChat would refuse a batch call for, by condition.
+type culprits map[*condition[error]][]string
+
+// judge files openid under the condition WeChat would refuse a change op of the tag for,
+// given the follower's tags, or the error reading them returned; nowhere when none.
+func (c culprits) judge(openid string, tagID int64, op membership.Op, tags []int64, readErr error) {
+	switch {
+	case wechat.IsUnknownFollower(readErr):
+		c[notAFollower] = append(c[notAFollower], openid)
+	case wechat.IsOpenIDOfAnotherApp(readErr):
+		c[openIDOfAnotherApp] = append(c[openIDOfAnotherApp], openid)
+	case readErr == nil && op == membership.OpAdd && !slices.Contains(tags, tagID) &&
+		membership.CheckLimit(followerTagsConfig, len(tags), membership.Changes[int64]{Add: []int64{tagID}}) != nil:
+		c[followerTagLimitOfMember] = append(c[followerTagLimitOfMember], openid)
+	}
+}
+
+// report adds one diagnostic per condition, naming its followers; err, when given, is the
+// failure that led to them.
+func (c culprits) report(diags *diag.Diagnostics, s subject, err error) {
+	for _, condition := range []*condition[error]{notAFollower, openIDOfAnotherApp, followerTagLimitOfMember} {
+		if openids := c[condition]; len(openids) > 0 {
+			s.openids = openids
+			diags.Append(condition.diagnostic(s, err, err))
+		}
+	}
 }
 
 // refusedForFollowers reports whether WeChat refused a batch because of some of its

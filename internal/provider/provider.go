@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -47,6 +48,7 @@ var (
 	_ provider.Provider                       = &WechatProvider{}
 	_ provider.ProviderWithListResources      = &WechatProvider{}
 	_ provider.ProviderWithEphemeralResources = &WechatProvider{}
+	_ provider.ProviderWithActions            = &WechatProvider{}
 )
 
 // WechatProvider is the provider "wechat".
@@ -196,6 +198,7 @@ func (p *WechatProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	resp.DataSourceData = data
 	resp.ListResourceData = data
 	resp.EphemeralResourceData = data
+	resp.ActionData = data
 }
 
 func (p *WechatProvider) Resources(context.Context) []func() resource.Resource {
@@ -203,6 +206,13 @@ func (p *WechatProvider) Resources(context.Context) []func() resource.Resource {
 		NewTagResource,
 		NewUserTagsResource,
 		NewTagMembersResource,
+	}
+}
+
+func (p *WechatProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewTagFollowersAddAction,
+		NewTagFollowersRemoveAction,
 	}
 }
 

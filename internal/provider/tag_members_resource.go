@@ -138,11 +138,7 @@ func (r *TagMembersResource) Schema(_ context.Context, _ resource.SchemaRequest,
 					"with the square of its length: use `openids_file`. Exactly one of `openids` and `openids_file` is required.",
 				ElementType: types.StringType,
 				Optional:    true,
-				Validators: []validator.List{
-					listvalidator.NoNullValues(),
-					listvalidator.ValueStringsAre(validOpenID),
-					distinctOpenIDsValidator{},
-				},
+				Validators:  openIDListValidators(),
 			},
 			"openids_file": schema.StringAttribute{
 				MarkdownDescription: "The path of a file that lists the followers who carry the tag, one openid a line (blank lines " +
@@ -478,6 +474,16 @@ func openIDList(openids []string, diags *diag.Diagnostics) types.List {
 	list, d := types.ListValue(types.StringType, elements)
 	diags.Append(d...)
 	return list
+}
+
+// openIDListValidators check an openids attribute: openids WeChat could issue, each
+// once.
+func openIDListValidators() []validator.List {
+	return []validator.List{
+		listvalidator.NoNullValues(),
+		listvalidator.ValueStringsAre(validOpenID),
+		distinctOpenIDsValidator{},
+	}
 }
 
 // distinctOpenIDsValidator refuses an openid listed twice: the list stands for a set, and

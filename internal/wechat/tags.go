@@ -255,18 +255,33 @@ func (c *Client) confirmInvalidTagID(ctx context.Context, id int64, since uint64
 	return &tagNotFoundError{id: id, apiErr: apiErr, err: err}
 }
 
+// The batch endpoints, below /cgi-bin/. Each has a daily quota of its own, which
+// getApiQuota reports under its path (QuotaPath).
+const (
+	EndpointBatchTagging   = "tags/members/batchtagging"
+	EndpointBatchUntagging = "tags/members/batchuntagging"
+)
+
+// QuotaPath is the path under which getApiQuota reports the daily quota of an endpoint,
+// such as "/cgi-bin/tags/members/batchtagging".
+func QuotaPath(endpoint string) string { return "/cgi-bin/" + endpoint }
+
+// BatchCalls is how many batchtagging or batchuntagging calls change n followers: one per
+// MaxOpenIDsPerBatch, each served call using one of the endpoint's daily quota.
+func BatchCalls(n int) int { return (n + MaxOpenIDsPerBatch - 1) / MaxOpenIDsPerBatch }
+
 // TagFollowers gives the tag to every follower listed, at most MaxOpenIDsPerBatch, in
 // one tags/members/batchtagging call, which WeChat applies whole or not at all. A tag the
 // account does not have is an error matching ErrTagNotFound.
 func (c *Client) TagFollowers(ctx context.Context, tagID int64, openids []string) error {
-	return c.batchMembers(ctx, "tags/members/batchtagging", tagID, openids, true)
+	return c.batchMembers(ctx, EndpointBatchTagging, tagID, openids, true)
 }
 
 // UntagFollowers takes the tag from every follower listed, at most MaxOpenIDsPerBatch, in
 // one tags/members/batchuntagging call. A tag the account does not have is an error
 // matching ErrTagNotFound.
 func (c *Client) UntagFollowers(ctx context.Context, tagID int64, openids []string) error {
-	return c.batchMembers(ctx, "tags/members/batchuntagging", tagID, openids, false)
+	return c.batchMembers(ctx, EndpointBatchUntagging, tagID, openids, false)
 }
 
 func (c *Client) batchMembers(ctx context.Context, endpoint string, tagID int64, openids []string, add bool) error {
