@@ -7,7 +7,8 @@
 // Usage:
 //
 //	wechat-bench -provider BIN/terraform-provider-wechat -bare-provider BIN/terraform-provider-bare
-//	             -mock BIN/wechat-mock [-terraform terraform] [-runs 5] [-work .build/bench]
+//	             -mock BIN/wechat-mock [-terraform terraform] [-query-terraform terraform-1.14]
+//	             [-runs 5] [-work .build/bench]
 //	             [-out FILE] [-go-bench FILE]
 //
 // It builds nothing. Each run starts the standalone mock afresh (-addr 127.0.0.1:0),
@@ -92,10 +93,10 @@ const (
 
 // options are the flags.
 type options struct {
-	terraform, provider, bareProvider, mock string
-	work, out, goBench, guides              string
-	runs                                    int
-	members, followerReads, adopt           []int
+	terraform, queryTerraform, provider, bareProvider, mock string
+	work, out, goBench, guides                              string
+	runs                                                    int
+	members, followerReads, adopt                           []int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -103,6 +104,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("wechat-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.terraform, "terraform", "terraform", "the Terraform CLI to drive")
+	fs.StringVar(&o.queryTerraform, "query-terraform", "", "the Terraform CLI of the adoption scenario, 1.14 or later for `terraform query` (default -terraform)")
 	fs.StringVar(&o.provider, "provider", "", "the provider binary, named terraform-provider-wechat (required)")
 	fs.StringVar(&o.bareProvider, "bare-provider", "", "the bare provider of ./bareprovider, named terraform-provider-bare (required)")
 	fs.StringVar(&o.mock, "mock", "", "the wechat-mock binary (required)")
@@ -160,14 +162,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	b := &bench{options: o, cli: c, progress: stderr}
+	// The adoption guide's commands need `terraform query`, which Terraform has since 1.14.
+	query, queryCLI := b, ""
+	if o.queryTerraform != "" && len(o.adopt) > 0 {
+		qc, err := tfcli.Identify(ctx, o.queryTerraform)
+		if err != nil {
+			return err
+		}
+		query, queryCLI = &bench{options: o, cli: qc, progress: stderr}, qc.String()
+	}
 	r := results{
 		machine: machine{
-			date:      time.Now(),
-			platform:  runtime.GOOS + "/" + runtime.GOARCH,
-			cpus:      runtime.NumCPU(),
-			terraform: c.String(),
-			goVersion: runtime.Version(),
-			loadStart: loadAverage(),
+			date:           time.Now(),
+			platform:       runtime.GOOS + "/" + runtime.GOARCH,
+			cpus:           runtime.NumCPU(),
+			terraform:      c.String(),
+			goVersion:      runtime.Version(),
+			loadStart:      loadAverage(),
+			queryTerraform: queryCLI,
 		},
 		runs: o.runs,
 	}
@@ -238,7 +250,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		into := &adoptionSeries{size: n}
 		for i := range o.runs {
 			b.logf("the adoption guide, a tag of %s followers, run %d of %d", formatCount(n), i+1, o.runs)
-			if err := b.adoption(ctx, i, n, into); err != nil {
+			if err := query.adoption(ctx, i, n, into); err != nil {
 				return fmt.Errorf("the adoption guide, a tag of %d followers, run %d: %w", n, i+1, err)
 			}
 		}

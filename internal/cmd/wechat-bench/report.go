@@ -23,9 +23,11 @@ type machine struct {
 	platform  string // GOOS/GOARCH
 	cpus      int
 	terraform string
-	goVersion string
-	loadStart string // /proc/loadavg's first three fields, when there is one
-	loadEnd   string
+	// queryTerraform is the CLI of the adoption scenario, when it is another.
+	queryTerraform string
+	goVersion      string
+	loadStart      string // /proc/loadavg's first three fields, when there is one
+	loadEnd        string
 }
 
 // results are every figure of one bench run.
@@ -164,6 +166,9 @@ func (r results) markdown() string {
 	m := r.machine
 	fmt.Fprintf(&b, "### wechat-bench, %s\n\n", m.date.Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&b, "%s, %d CPUs, %s, %s; medians of %d runs.", m.platform, m.cpus, m.terraform, m.goVersion, r.runs)
+	if m.queryTerraform != "" {
+		fmt.Fprintf(&b, " The adoption scenario ran on %s.", m.queryTerraform)
+	}
 	if m.loadStart != "" {
 		fmt.Fprintf(&b, " Load average (1, 5, 15 min) %s at the start, %s at the end.", m.loadStart, m.loadEnd)
 	}
