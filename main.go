@@ -57,7 +57,7 @@ func quietSDKLogsNobodyReads() {
 // the provider a few requests per resource, and the plugin libraries allocate for each
 // far more than they keep (546 MB in all for a plan of 2,020 resources): at Go's default,
 // GOGC=100, collecting that garbage is a quarter of the provider's CPU. At 400 it is
-// collected a fifth as often, for a peak a third higher (make bench). The limit keeps the
+// collected a fifth as often, for a peak about half higher (make bench). The limit keeps the
 // largest live heaps, about 110 MiB for a snapshot of 1,000,000 followers, within about
 // what the default would have given them.
 const (
