@@ -352,7 +352,10 @@ feed:
 func (a *TagFollowersAction) checkQuota(ctx context.Context, s subject, followers int, diags *diag.Diagnostics) {
 	need := batchNeed{change: a.change, followers: followers, calls: wechat.BatchCalls(followers)}
 	quota, err := a.client.APIQuota(ctx, wechat.QuotaPath(a.change.endpoint))
-	if err != nil && ctx.Err() == nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return // interrupted: no quota was read to compare, and run says so
+	case err != nil:
 		diags.Append(batchQuotaUnchecked.diagnostic(s, need, err))
 		return
 	}

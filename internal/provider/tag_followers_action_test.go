@@ -413,3 +413,11 @@ func (a *interruptingReads) FollowerTags(ctx context.Context, openid string) ([]
 	a.interrupt()
 	return nil, fmt.Errorf("getidlist: %w", ctx.Err())
 }
+
+// APIQuota fails once Terraform has stopped the provider, as the client's call does.
+func (a *interruptingReads) APIQuota(ctx context.Context, cgiPath string) (wechat.APIQuota, error) {
+	if err := ctx.Err(); err != nil {
+		return wechat.APIQuota{}, fmt.Errorf("getApiQuota: %w", err)
+	}
+	return a.fakeWechat.APIQuota(ctx, cgiPath)
+}
