@@ -1,13 +1,12 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 	"os"
 	"runtime/debug"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/wechat-tf/terraform-provider-wechat/internal/provider"
 )
@@ -16,18 +15,19 @@ import (
 var version = "dev"
 
 func main() {
-	var debug bool
-	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
+	var managedDebug bool
+	flag.BoolVar(&managedDebug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
-	if !debug {
+	if !managedDebug {
 		quietSDKLogsNobodyReads()
 	}
 	collectGarbageLessOften()
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: "registry.terraform.io/wechat-tf/wechat",
-		Debug:   debug,
-	})
+	var opts []tf6server.ServeOpt
+	if managedDebug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	}
+	err := tf6server.Serve("registry.terraform.io/wechat-tf/wechat", provider.ProtocolServer(version), opts...)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -22,8 +21,9 @@ const (
 	testAppSecret = "3c1e9a7b5d2f4e6a8c0b1d3f5a7e9c2b"
 )
 
+// The acceptance tests serve the provider as the binary does.
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"wechat": providerserver.NewProtocol6WithError(New("test")()),
+	"wechat": func() (tfprotov6.ProviderServer, error) { return ProtocolServer("test")(), nil },
 }
 
 func TestMain(m *testing.M) {

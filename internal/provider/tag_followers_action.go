@@ -408,9 +408,8 @@ func (a *TagFollowersAction) interrupted(ctx context.Context, c campaign, out me
 	}
 	stopped := campaignInterrupted.diagnostic(c.subject, progress, nil)
 	diags.Append(stopped)
-	// Once its own stop has run, which races with this one, terraform-plugin-go (v0.31)
-	// sends nothing an action reports, this diagnostic included, and Terraform 1.14 then
-	// takes the action for complete: the log says how far it got either way.
+	// Should a stop outlast actionStopGrace, terraform-plugin-go drops this diagnostic
+	// (ProtocolServer): the log says how far the action got either way.
 	tflog.Warn(ctx, stopped.Summary()+": "+stopped.Detail())
 }
 
