@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -203,19 +202,8 @@ func TestAction_interruptedAddSaysHowFarItGotAndTheNextFinishesIt(t *testing.T) 
 	openids := mockwechat.GenerateOpenIDs(followers, 43)
 	logPath := filepath.Join(t.TempDir(), "terraform.log")
 
-	cli := terraformCLI(t)
 	mock := mockwechat.New(mockwechat.Config{AppID: appID, AppSecret: appSecret, Followers: openids, Tags: []string{"双12活动"}})
-	recorder := &tagRecorder{mock: mock, holdAt: heldCall, held: make(chan struct{})}
-	server := httptest.NewServer(recorder)
-	t.Cleanup(func() {
-		server.CloseClientConnections()
-		server.Close()
-	})
-	w := &workspace{t: t, mock: mock, Workdir: devWorkdir(t, cli,
-		"WECHAT_APP_ID="+appID, "WECHAT_APP_SECRET="+appSecret, "WECHAT_BASE_URL="+server.URL, "WECHAT_ACCESS_TOKEN=",
-		// Longer than the minute tfcli gives an interrupted CLI before it kills it: only
-		// Terraform's stop can end the held call in time.
-		"WECHAT_REQUEST_TIMEOUT=5m", "TF_LOG_PROVIDER=warn", "TF_LOG_PATH="+logPath)}
+	w, recorder := heldCallWorkspace(t, mock, heldCall, "TF_LOG_PROVIDER=warn", "TF_LOG_PATH="+logPath)
 	const tagID = 100
 	w.configure(campaignActions(tagID))
 	writeFile(t, filepath.Join(w.Dir, "campaign.txt"), strings.Join(openids, "\n")+"\n")

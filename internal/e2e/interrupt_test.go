@@ -34,6 +34,26 @@ type batchTagging struct {
 	afterStop bool
 }
 
+// heldCallWorkspace is a workspace whose provider calls mock through a tagRecorder that
+// holds the batch call of index holdAt, with env besides the credentials.
+func heldCallWorkspace(t *testing.T, mock *mockwechat.Server, holdAt int, env ...string) (*workspace, *tagRecorder) {
+	t.Helper()
+	recorder := &tagRecorder{mock: mock, holdAt: holdAt, held: make(chan struct{})}
+	server := httptest.NewServer(recorder)
+	t.Cleanup(func() {
+		// A provider that never gave up the held call would keep Close waiting for it.
+		server.CloseClientConnections()
+		server.Close()
+	})
+	env = append([]string{
+		"WECHAT_APP_ID=" + appID, "WECHAT_APP_SECRET=" + appSecret, "WECHAT_BASE_URL=" + server.URL, "WECHAT_ACCESS_TOKEN=",
+		// Longer than the minute tfcli gives an interrupted CLI before it kills it, so that
+		// only Terraform's stop, never a timeout, can end the held call in time.
+		"WECHAT_REQUEST_TIMEOUT=5m",
+	}, env...)
+	return &workspace{t: t, mock: mock, Workdir: devWorkdir(t, terraformCLI(t), env...)}, recorder
+}
+
 // tagRecorder stands between the provider and the mock: it records every batchtagging
 // call, and holds one call of the first apply until the provider gives up on it, which
 // it does only when Terraform stops it, so that the interrupt lands mid-create however
@@ -141,20 +161,8 @@ func TestInterrupt_applyOfTenThousandMembersStopsAndTheNextApplyFinishesIt(t *te
 	const heldCall = 60 // 3,000 followers tagged before it, 6,950 after
 	followers := mockwechat.GenerateOpenIDs(members, 23)
 
-	cli := terraformCLI(t)
 	mock := mockwechat.New(mockwechat.Config{AppID: appID, AppSecret: appSecret, Followers: followers})
-	recorder := &tagRecorder{mock: mock, holdAt: heldCall, held: make(chan struct{})}
-	server := httptest.NewServer(recorder)
-	t.Cleanup(func() {
-		// A provider that never gave up the held call would keep Close waiting for it.
-		server.CloseClientConnections()
-		server.Close()
-	})
-	w := &workspace{t: t, mock: mock, Workdir: devWorkdir(t, cli,
-		"WECHAT_APP_ID="+appID, "WECHAT_APP_SECRET="+appSecret, "WECHAT_BASE_URL="+server.URL, "WECHAT_ACCESS_TOKEN=",
-		// Longer than the minute tfcli gives an interrupted CLI before it kills it, so that
-		// only Terraform's stop, never a timeout, can end the held call in time.
-		"WECHAT_REQUEST_TIMEOUT=5m")}
+	w, recorder := heldCallWorkspace(t, mock, heldCall)
 	w.configure(interruptConfig)
 	writeFile(t, filepath.Join(w.Dir, "members.txt"), strings.Join(followers, "\n")+"\n")
 
